@@ -1,0 +1,3 @@
+from dockls.cli import main
+
+raise SystemExit(main())

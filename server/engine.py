@@ -1,0 +1,132 @@
+"""The engine: discover rules, run them over the model, apply suppressions and configuration.
+
+Both adapters (``dockls.lsp`` and ``dockls.cli``) call :func:`analyze` and nothing else to get findings.
+"""
+
+from __future__ import annotations
+
+import bisect
+import importlib
+import logging
+import pkgutil
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+
+import dockls.rules
+from dockls.model import Model
+from dockls.rule import Finding, Rule, Severity
+from dockls.syntax import Comment, Dockerfile, Problem, parse
+from dockls.text import LineIndex, Span
+
+log = logging.getLogger("dockls")
+
+# Larger inputs are not Dockerfiles anyone writes by hand; analysing them would only stall an editor.
+MAX_CHARS = 2_000_000
+
+_IGNORE_RE = re.compile(r"^dockls\s+(global\s+)?ignore\s*=\s*([\w\-, ]+)", re.IGNORECASE)
+_reported_failures: set[str] = set()
+
+
+@lru_cache(maxsize=1)
+def all_rules() -> tuple[Rule, ...]:
+    """Every rule module in ``dockls.rules``, ordered by id."""
+    rules: list[Rule] = []
+    for info in pkgutil.iter_modules(dockls.rules.__path__):
+        module = importlib.import_module(f"dockls.rules.{info.name}")
+        rule = getattr(module, "RULE", None)
+        if isinstance(rule, Rule):
+            rules.append(rule)
+    return tuple(sorted(rules, key=lambda r: r.id))
+
+
+def rule_by_key(key: str) -> Rule | None:
+    key = key.strip().lower()
+    return next((r for r in all_rules() if key in (r.id.lower(), r.name)), None)
+
+
+@dataclass(frozen=True)
+class Config:
+    """Which rules run and at which severity; keys are rule ids or names."""
+
+    ignore: frozenset[str] = frozenset()
+    severities: dict[str, Severity | None] = field(default_factory=dict)  # None turns a rule off
+
+    def enabled(self, rule: Rule) -> bool:
+        keys = {rule.id.lower(), rule.name}
+        if keys & {k.lower() for k in self.ignore}:
+            return False
+        return all(self.severities.get(k, rule.severity) is not None for k in (rule.id, rule.name))
+
+    def severity(self, rule: Rule) -> Severity | None:
+        for key in (rule.name, rule.id):
+            if key in self.severities:
+                return self.severities[key]
+        return None
+
+
+@dataclass
+class Analysis:
+    text: str
+    tree: Dockerfile
+    model: Model
+    findings: list[Finding]
+
+    @property
+    def lines(self) -> LineIndex:
+        return LineIndex(self.text)
+
+
+def _ignored_keys(comments: Iterable[Comment], want_global: bool) -> set[str]:
+    keys: set[str] = set()
+    for comment in comments:
+        match = _IGNORE_RE.match(comment.text)
+        if match and bool(match.group(1)) == want_global:
+            keys.update(k.strip().lower() for k in match.group(2).split(",") if k.strip())
+    return keys
+
+
+def _suppressed(finding: Finding, keys: set[str]) -> bool:
+    return finding.rule.id.lower() in keys or finding.rule.name in keys
+
+
+def _run_rule(rule: Rule, model: Model) -> list[Finding]:
+    try:
+        return list(rule.check(model))
+    except Exception:
+        key = rule.id
+        if key not in _reported_failures:
+            _reported_failures.add(key)
+            log.exception("rule %s (%s) failed and was skipped", rule.id, rule.name)
+        return []
+
+
+def analyze(text: str, config: Config | None = None, rules: Iterable[Rule] | None = None) -> Analysis:
+    """Parse, model and check one Dockerfile text. Never raises for any input."""
+    config = config or Config()
+    truncated = len(text) > MAX_CHARS
+    tree = parse(text[:MAX_CHARS] if truncated else text)
+    if truncated:
+        end = len(tree.text)
+        tree.problems.append(Problem(Span(end, end), f"file larger than {MAX_CHARS:,} characters: "
+                                     "only the syntax of its beginning was checked", "warning"))
+    model = Model(tree)
+    if truncated:
+        # Only the syntax rule runs on the first MAX_CHARS characters of a huge file.
+        rules = [r for r in all_rules() if r.category == "syntax"]
+    selected = [r for r in (rules if rules is not None else all_rules()) if config.enabled(r)]
+    global_keys = _ignored_keys(tree.comments, want_global=True)
+    starts = [inst.span.start for inst in tree.instructions]
+    findings: list[Finding] = []
+    for rule in selected:
+        for finding in _run_rule(rule, model):
+            if _suppressed(finding, global_keys):
+                continue
+            k = bisect.bisect_right(starts, finding.span.start) - 1
+            if k >= 0 and _suppressed(finding, _ignored_keys(tree.instructions[k].comments, False)):
+                continue
+            severity = config.severity(rule)
+            findings.append(replace(finding, severity=severity) if severity else finding)
+    findings.sort(key=lambda f: (f.span.start, f.rule.id))
+    return Analysis(text, tree, model, findings)

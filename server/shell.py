@@ -1,0 +1,143 @@
+"""Shell bodies → simple commands with their words and exact document ranges (tree-sitter-bash)."""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+
+import tree_sitter_bash
+from tree_sitter import Language, Node, Parser
+
+from dockls.text import Span
+
+POSIX_SHELLS = frozenset({"sh", "bash", "ash", "dash", "zsh", "ksh", "mksh", "busybox"})
+
+
+@dataclass(frozen=True)
+class Word:
+    text: str  # the value with plain quoting removed ('a b' → a b); expansions kept verbatim
+    raw: str
+    span: Span
+
+
+@dataclass(frozen=True)
+class ShellCommand:
+    words: tuple[Word, ...]  # the command name first; leading VAR=value assignments excluded
+    assignments: tuple[str, ...]
+    span: Span
+
+    @property
+    def name(self) -> str:
+        """The program's base name: ``/usr/bin/pip3`` → ``pip3``."""
+        return posixpath.basename(self.words[0].text) if self.words else ""
+
+    @property
+    def args(self) -> tuple[Word, ...]:
+        return self.words[1:]
+
+    def has(self, *options: str) -> bool:
+        return any(word.text in options for word in self.args)
+
+
+@dataclass(frozen=True)
+class Script:
+    commands: tuple[ShellCommand, ...]
+    has_errors: bool  # tree-sitter found a syntax error somewhere
+
+
+@lru_cache(maxsize=1)
+def _parser() -> Parser:
+    return Parser(Language(tree_sitter_bash.language()))
+
+
+def _unquote(raw: str) -> str:
+    if len(raw) >= 2 and raw[0] == raw[-1] and raw[0] in "'\"" and raw.count(raw[0]) == 2:
+        return raw[1:-1]
+    if "\\" not in raw and "'" not in raw and '"' not in raw:
+        return raw
+    out, quote, i = [], "", 0
+    while i < len(raw):
+        ch = raw[i]
+        if quote == "'":
+            if ch == "'":
+                quote = ""
+            else:
+                out.append(ch)
+        elif ch == "\\" and i + 1 < len(raw):
+            i += 1
+            out.append(raw[i])
+        elif ch in "'\"" and (not quote or quote == ch):
+            quote = "" if quote else ch
+        else:
+            out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+def parse_script(source: str, to_document: Callable[[int], int]) -> Script:
+    """Parse ``source`` as a POSIX shell script; ``to_document`` maps an index of ``source`` to the
+    document offset it came from."""
+    data = source.encode("utf-8", "surrogatepass")
+    if source.isascii():
+        def char_index(byte: int) -> int:
+            return byte
+    else:
+        byte_to_char = [0] * (len(data) + 1)
+        pos = 0
+        for index, ch in enumerate(source):
+            width = len(ch.encode("utf-8", "surrogatepass"))
+            for k in range(width):
+                byte_to_char[pos + k] = index
+            pos += width
+        byte_to_char[len(data)] = len(source)
+
+        def char_index(byte: int) -> int:
+            return byte_to_char[byte]
+
+    def span(node: Node) -> Span:
+        start, end = char_index(node.start_byte), char_index(node.end_byte)
+        if end <= start:
+            at = to_document(start)
+            return Span(at, at)
+        return Span(to_document(start), to_document(end - 1) + 1)
+
+    def text(node: Node) -> str:
+        return source[char_index(node.start_byte) : char_index(node.end_byte)]
+
+    tree = _parser().parse(data)
+    commands = [_command(node, span, text) for node in _command_nodes(tree.root_node)]
+    return Script(tuple(commands), tree.root_node.has_error)
+
+
+def _command_nodes(root: Node) -> Iterator[Node]:
+    stack = [root]
+    found: list[Node] = []
+    while stack:
+        node = stack.pop()
+        if node.type == "command":
+            found.append(node)
+        stack.extend(node.children)
+    yield from sorted(found, key=lambda n: n.start_byte)
+
+
+def _command(node: Node, span: Callable[[Node], Span], text: Callable[[Node], str]) -> ShellCommand:
+    words: list[Word] = []
+    assignments: list[str] = []
+    for child in node.children:
+        if child.type == "variable_assignment" and not words:
+            assignments.append(text(child))
+        elif child.type == "command_name" or (
+            words and child.is_named and not child.type.endswith("redirect") and child.type != "comment"
+        ):
+            raw = text(child)
+            words.append(Word(_unquote(raw), raw, span(child)))
+    return ShellCommand(tuple(words), tuple(assignments), span(node))
+
+
+def words_command(words: list[tuple[str, Span]]) -> ShellCommand:
+    """A command given as a list of words already split (exec-form RUN)."""
+    items = tuple(Word(value, value, where) for value, where in words)
+    whole = Span(items[0].span.start, items[-1].span.end) if items else Span(0, 0)
+    return ShellCommand(items, (), whole)
