@@ -1,0 +1,48 @@
+"""Helpers for rule tests: run one rule, apply its fixes, and check the result stays valid."""
+
+from __future__ import annotations
+
+import dockerfile
+
+from dockls.engine import analyze, rule_by_key
+from dockls.fixes import apply_edits, fix_all
+from dockls.model import Model
+from dockls.rule import Finding, Fix
+from dockls.shell import parse_script
+
+
+def findings(text: str, rule: str) -> list[Finding]:
+    """The findings of one rule (by name or id) on ``text``."""
+    found = rule_by_key(rule)
+    assert found is not None, f"no rule {rule}"
+    return analyze(text, rules=[found]).findings
+
+
+def apply_fix(text: str, fix: Fix) -> str:
+    return apply_edits(text, fix.edits)
+
+
+def shell_errors(text: str) -> int:
+    """How many RUN bodies tree-sitter-bash cannot parse (a fix must not add any)."""
+    model = Model.from_text(text)
+    errors = 0
+    for run in model.runs:
+        inst = run.instruction
+        if not run.opaque and not inst.json and inst.args:
+            errors += parse_script(inst.args, lambda i: i).has_errors
+    return errors
+
+
+def fix_all_rule(text: str, rule: str) -> str:
+    """Apply the safe fixes of one rule until it has none left (what ``--fix`` does)."""
+    return fix_all(text, lambda t: findings(t, rule))[0]
+
+
+def assert_fix_is_safe(before: str, after: str, rule: str) -> None:
+    """BuildKit still accepts ``after``, no RUN body stopped parsing as shell, and fixing the whole
+    file twice gives the same text as fixing it once (idempotence)."""
+    dockerfile.parse_string(after)  # raises dockerfile.GoParseError when BuildKit rejects the file
+    assert shell_errors(after) <= shell_errors(before)
+    once = fix_all_rule(before, rule)
+    dockerfile.parse_string(once)
+    assert fix_all_rule(once, rule) == once
