@@ -88,6 +88,7 @@ class Run:
     shell: tuple[str, ...]
     commands: tuple[ShellCommand, ...]
     opaque: bool  # not POSIX shell (PowerShell, cmd, a python heredoc …): commands unknown
+    shell_errors: bool  # tree-sitter-bash could not parse the shell text cleanly
     mounts: tuple[Mount, ...]
     env: Scope  # ARG and ENV visible to this RUN
 
@@ -189,7 +190,7 @@ class Model:
                 continue
             if stage is None:
                 if keyword == "ARG":
-                    self._declare_args(inst, args, args)
+                    self._declare_args(inst, args, args, args)
                 continue
             self._stage_of[id(inst)] = stage
             stage.instructions.append(inst)
@@ -197,7 +198,7 @@ class Model:
                 self._stage_of[id(inst.sub)] = stage
             scope = {**stage_args, **env}
             if keyword == "ARG":
-                self._declare_args(inst, stage_args, args)
+                self._declare_args(inst, stage_args, args, scope)
             elif keyword == "ENV":
                 for key, value in zip(inst.value[::2], inst.value[1::2]):
                     env[key] = expand(_strip_quotes(value), scope)[0]
@@ -208,14 +209,17 @@ class Model:
             if target.keyword == "RUN":
                 self.runs.append(self._run(target, inst, stage, shell, scope))
 
-    def _declare_args(self, inst: Instruction, into: Scope, global_args: Scope) -> None:
-        scope = {**global_args, **into}
+    @staticmethod
+    def _declare_args(inst: Instruction, into: Scope, global_args: Scope, scope: Scope) -> None:
+        """Declare the ARGs of ``inst`` in ``into``; a stage's ``ARG NAME`` takes the global value."""
+        scope = dict(scope)
         for word in inst.value:
             name, eq, default = word.partition("=")
             if eq:
                 into[name] = expand(_strip_quotes(default), scope)[0]
-            else:
-                into[name] = global_args.get(name) if into is not global_args else into.get(name)
+            elif into is not global_args or name not in into:
+                into[name] = global_args.get(name)
+            scope[name] = into[name]
 
     def _stage(self, inst: Instruction, args: Scope) -> Stage:
         words = inst.value
@@ -244,23 +248,30 @@ class Model:
         if shell is DEFAULT_SHELL and self.tree.escape == "`":
             posix = False
         commands: list[ShellCommand] = []
-        opaque = not posix
+        errors = False
         if inst.json:
             commands, opaque = self._exec_form(inst)
         elif posix:
+            opaque = not inst.args
             line = inst.line
             start = inst.args_index
-            line_commands = [c for c in parse_script(inst.args, lambda i: line.offset(start + i)).commands
-                             if c.words]
-            commands.extend(line_commands)
+            script = parse_script(inst.args, lambda i: line.offset(start + i))
+            commands = [c for c in script.commands if c.words]
+            errors = script.has_errors and not inst.heredocs
+            if inst.heredocs and commands:
+                # What the shell receives: the line, then each body and its terminator.
+                whole = inst.args + "\n" + "".join(h.content + h.name + "\n" for h in inst.heredocs)
+                errors = parse_script(whole, lambda i: 0).has_errors
+            line_commands = list(commands)
             for heredoc in inst.heredocs:
                 if self._heredoc_is_script(heredoc, line_commands):
                     body_start = heredoc.body_span.start
-                    commands.extend(parse_script(heredoc.content, lambda i: body_start + i).commands)
-            commands = [cmd for cmd in commands if cmd.words]
-            if not inst.args and not inst.heredocs:
-                opaque = True
-        return Run(inst, holder, stage, shell, tuple(commands), opaque, _mounts(inst), env)
+                    body = parse_script(heredoc.content, lambda i: body_start + i)
+                    commands.extend(c for c in body.commands if c.words)
+                    errors = errors or body.has_errors
+        else:
+            opaque = True
+        return Run(inst, holder, stage, shell, tuple(commands), opaque, errors, _mounts(inst), env)
 
     @staticmethod
     def _heredoc_is_script(heredoc: Heredoc, line_commands: list[ShellCommand]) -> bool:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import tree_sitter_bash
-from tree_sitter import Language, Node, Parser
+from tree_sitter import Language, Node, Parser, Tree
 
 from dockls.text import Span
 
@@ -74,6 +74,11 @@ def _unquote(raw: str) -> str:
             out.append(ch)
         i += 1
     return "".join(out)
+
+
+def syntax_tree(source: str) -> Tree:
+    """tree-sitter-bash's concrete syntax tree of ``source``; node offsets are UTF-8 byte offsets."""
+    return _parser().parse(source.encode("utf-8", "surrogatepass"))
 
 
 def parse_script(source: str, to_document: Callable[[int], int]) -> Script:

@@ -27,9 +27,12 @@ DIRECTIVE_NAMES = frozenset({"syntax", "escape", "check"})
 
 _DIRECTIVE_RE = re.compile(r"^#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$")
 _WHITESPACE_RE = re.compile(r"[\t\v\f\r ]+")
+# BuildKit: the escape token at the end of a line continues it, unless it is itself escaped.
+_CONTINUATION = {token: re.compile(rf"(?<!{re.escape(token)}){re.escape(token)}[ \t]*$") for token in "\\`"}
 _HEREDOC_RE = re.compile(r"^(\d*)<<(-?)([^<]*)$")
-# Go's unicode.IsSpace for the code points that matter in Dockerfiles.
-_GO_SPACE = frozenset("\t\n\v\f\r \x85\xa0")
+# Go's unicode.IsSpace.
+_GO_SPACES = "\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+_GO_SPACE = frozenset(_GO_SPACES)
 
 
 @dataclass(frozen=True)
@@ -105,6 +108,8 @@ class LogicalLine:
     sources: list[int]  # document offset of each piece
 
     def offset(self, index: int) -> int:
+        if len(self.starts) == 1:
+            return self.sources[0] + index
         if not self.starts:
             return 0
         k = max(0, bisect.bisect_right(self.starts, index) - 1)
@@ -179,7 +184,7 @@ class Dockerfile:
 
 
 def _is_space(ch: str) -> bool:
-    return ch in _GO_SPACE or ch.isspace()
+    return ch in _GO_SPACE
 
 
 def _extract_flags(args: str) -> tuple[int, list[tuple[str, int, int]]]:
@@ -412,16 +417,12 @@ class _Parser:
     # -- line helpers ------------------------------------------------------------------------
 
     def _continuation_re(self) -> re.Pattern[str]:
-        # BuildKit: the escape token ends a line unless it is itself escaped.
-        token = re.escape(self.escape)
-        return re.compile(rf"(?<!{token}){token}[ \t]*$")
+        return _CONTINUATION[self.escape]
 
     @staticmethod
     def _lstrip(s: str) -> tuple[str, int]:
-        i = 0
-        while i < len(s) and _is_space(s[i]):
-            i += 1
-        return s[i:], i
+        stripped = s.lstrip(_GO_SPACES)
+        return stripped, len(s) - len(stripped)
 
     def _is_comment(self, raw: str) -> bool:
         return self._lstrip(raw.rstrip("\r\n"))[0].startswith("#")
@@ -602,7 +603,7 @@ class _Parser:
             inst.flags.append(self._flag(word, rest_start + start, rest_start + end, line))
         args_raw = rest[flag_end:] if flag_words or flag_end else rest
         args_stripped, skipped = self._lstrip(args_raw)
-        args = args_stripped.rstrip("".join(_GO_SPACE))
+        args = args_stripped.rstrip(_GO_SPACES)
         self._arguments(inst, args, rest_start + flag_end + skipped)
         return inst
 

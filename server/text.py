@@ -9,20 +9,21 @@ adapters convert to (line, character) pairs, counted in the position encoding th
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 Encoding = Literal["utf-16", "utf-8", "utf-32"]
 
 
-@dataclass(frozen=True, order=True)
-class Span:
-    """A half-open range ``[start, end)`` of code-point offsets into a document."""
+class Span(NamedTuple):
+    """A half-open range ``[start, end)`` of code-point offsets into a document (a tuple: cheap to make,
+    and there are many)."""
 
     start: int
     end: int
 
-    def __contains__(self, offset: int) -> bool:
+    def __contains__(self, offset: object) -> bool:
+        if not isinstance(offset, int):
+            return False
         return self.start <= offset < self.end
 
     def covers(self, other: Span) -> bool:

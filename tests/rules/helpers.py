@@ -8,7 +8,6 @@ from dockls.engine import analyze, rule_by_key
 from dockls.fixes import apply_edits, fix_all
 from dockls.model import Model
 from dockls.rule import Finding, Fix
-from dockls.shell import parse_script
 
 
 def findings(text: str, rule: str) -> list[Finding]:
@@ -23,14 +22,8 @@ def apply_fix(text: str, fix: Fix) -> str:
 
 
 def shell_errors(text: str) -> int:
-    """How many RUN bodies tree-sitter-bash cannot parse (a fix must not add any)."""
-    model = Model.from_text(text)
-    errors = 0
-    for run in model.runs:
-        inst = run.instruction
-        if not run.opaque and not inst.json and inst.args:
-            errors += parse_script(inst.args, lambda i: i).has_errors
-    return errors
+    """How many RUNs have shell text tree-sitter-bash cannot parse (a fix must not add any)."""
+    return sum(run.shell_errors for run in Model.from_text(text).runs)
 
 
 def fix_all_rule(text: str, rule: str) -> str:

@@ -1,0 +1,516 @@
+"""The command-line adapter: ``dockls --check`` / ``--fix`` / ``--diff``, ``dockls parse``, ``dockls rules``,
+and the language server when run with no arguments, ``lsp`` or ``--stdio``.
+
+Files ↔ :func:`dockls.engine.analyze` and :func:`dockls.fixes.fix_all`, nothing else: no rule logic lives
+here. Output formats, exit codes and edge cases are documented in ``docs/cli.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import json
+import os
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+from dockls import __version__
+from dockls.engine import Analysis, Config, all_rules, analyze, rule_by_key
+from dockls.files import find_dockerfiles
+from dockls.fixes import OverlappingEdits, fix_all
+from dockls.rule import Finding, Severity
+from dockls.syntax import Instruction, parse
+from dockls.text import LineIndex, Span
+
+EXIT_OK = 0
+EXIT_FINDINGS = 1  # findings at or above the threshold, or --diff has changes to show
+EXIT_ERROR = 2  # usage error, or an input could not be read or written
+
+STDIN = "-"
+
+
+# --------------------------------------------------------------------------- reading inputs
+
+
+@dataclass
+class Source:
+    """One input: where it came from, its exact bytes and the text the engine sees."""
+
+    path: str  # as displayed: as given on the command line, or found under a given directory
+    location: Path | None  # None for stdin
+    data: bytes
+    text: str
+    invalid_utf8_at: int | None = None  # byte offset of the first byte that is not UTF-8
+
+
+def _decode(path: str, location: Path | None, data: bytes) -> Source:
+    # BuildKit reads bytes, so a Latin-1 comment does not break a build: such a file is still checked,
+    # with each invalid sequence read as U+FFFD, but never rewritten (that would change its bytes).
+    try:
+        return Source(path, location, data, data.decode("utf-8"))
+    except UnicodeDecodeError as error:
+        return Source(path, location, data, data.decode("utf-8", errors="replace"), error.start)
+
+
+def _read_stdin() -> bytes:
+    if sys.stdin is None:  # e.g. started without any standard input
+        raise OSError("no standard input to read")
+    buffer = getattr(sys.stdin, "buffer", None)
+    return bytes(buffer.read()) if buffer is not None else sys.stdin.read().encode("utf-8")
+
+
+def _read(path: str, location: Path | None) -> Source:
+    """Raises OSError when the input cannot be read."""
+    data = _read_stdin() if location is None else location.read_bytes()
+    return _decode(path, location, data)
+
+
+@dataclass(frozen=True)
+class _Input:
+    path: str
+    location: Path | None
+
+
+def _expand_inputs(paths: Sequence[str], stdin_name: str, stderr: TextIO) -> list[_Input]:
+    """Files to check, sorted by display path, each once; directories are searched recursively."""
+    found: dict[str, _Input] = {}
+    for given in paths:
+        if given == STDIN:
+            found.setdefault("\0stdin", _Input(stdin_name, None))
+            continue
+        if os.path.isdir(given):
+            # Only regular files: a dangling symlink or a FIFO named Dockerfile is not an input.
+            files = [p for p in find_dockerfiles(Path(given)) if p.is_file()]
+            if not files:
+                print(f"{given}: warning: no Dockerfiles found", file=stderr)
+            for file in files:
+                found.setdefault(os.path.realpath(file), _Input(str(file), file))
+            continue
+        found.setdefault(os.path.realpath(given), _Input(given, Path(given)))
+    return sorted(found.values(), key=lambda item: item.path)
+
+
+# --------------------------------------------------------------------------- presenting findings
+
+
+def _position(index: LineIndex, offset: int) -> dict[str, int]:
+    """1-based line and column (in code points) and the 0-based code-point offset."""
+    line, column = index.position(offset, "utf-32")
+    return {"line": line + 1, "column": column + 1, "offset": offset}
+
+
+def _range(index: LineIndex, span: Span) -> dict[str, dict[str, int]]:
+    return {"start": _position(index, span.start), "end": _position(index, span.end)}
+
+
+def fix_kind(finding: Finding) -> str:
+    """What ``--fix`` can do for this finding: "safe", "unsafe" (code action only) or "none"."""
+    if any(fix.safe for fix in finding.fixes):
+        return "safe"
+    return "unsafe" if finding.fixes else "none"
+
+
+def _one_line(message: str) -> str:
+    return " ".join(message.splitlines())
+
+
+def _text_line(path: str, index: LineIndex, finding: Finding) -> str:
+    line, column = index.position(finding.span.start, "utf-32")
+    rule = finding.rule
+    return f"{path}:{line + 1}:{column + 1}: {rule.id} {rule.name} {_one_line(finding.message)}"
+
+
+def _json_finding(path: str, index: LineIndex, finding: Finding) -> dict[str, Any]:
+    return {
+        "path": path,
+        "range": _range(index, finding.span),
+        "id": finding.rule.id,
+        "name": finding.rule.name,
+        "severity": finding.effective_severity.value,
+        "message": finding.message,
+        "fix": fix_kind(finding),
+        "url": finding.rule.url,
+    }
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+# --------------------------------------------------------------------------- fixing
+
+
+def _fix(text: str, config: Config) -> tuple[str, int, Analysis]:
+    """Apply safe fixes until none is left; returns the text, how many were applied and its analysis."""
+    latest: list[Analysis] = []
+
+    def check(current: str) -> list[Finding]:
+        latest[:] = [analyze(current, config)]
+        return latest[0].findings
+
+    fixed, applied = fix_all(text, check)
+    # fix_all's last check ran on the final text unless it stopped after MAX_PASSES.
+    analysis = latest[0] if latest[0].text == fixed else analyze(fixed, config)
+    return fixed, applied, analysis
+
+
+def _lines(text: str) -> list[str]:
+    """Lines split at "\\n" only (str.splitlines also splits at form feeds and U+2028)."""
+    pieces = text.split("\n")
+    lines = [piece + "\n" for piece in pieces[:-1]]
+    return [*lines, pieces[-1]] if pieces[-1] else lines
+
+
+def unified_diff(path: str, before: str, after: str) -> str:
+    out: list[str] = []
+    for line in difflib.unified_diff(_lines(before), _lines(after), fromfile=path, tofile=path):
+        out.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
+    return "".join(out)
+
+
+def _write_stdout_bytes(data: bytes) -> None:
+    """Write a document to stdout byte for byte (no newline translation)."""
+    sys.stdout.flush()
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is None:  # a text-only replacement stream
+        sys.stdout.write(data.decode("utf-8", errors="replace"))
+    else:
+        buffer.write(data)
+        buffer.flush()
+
+
+# --------------------------------------------------------------------------- dockls --check / --fix / --diff
+
+
+def _check_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="dockls",
+        description="Check Dockerfiles for larger images and slower builds than necessary, and fix them.",
+        epilog="Other commands: 'dockls parse FILE' prints the syntax tree as JSON; 'dockls rules' lists "
+        "the rules; 'dockls', 'dockls lsp' or 'dockls --stdio' starts the language server on stdin/stdout. "
+        "Exit status: 0 no finding at or above the threshold, 1 some, 2 usage error or unreadable input.",
+    )
+    parser.add_argument("--version", action="version", version=f"dockls {__version__}")
+    parser.add_argument(
+        "paths", nargs="*", metavar="PATH",
+        help="Dockerfiles or directories to search recursively ('-' reads stdin; default: '.')",
+    )
+    parser.add_argument("--check", action="store_true", help="report findings")
+    parser.add_argument("--fix", action="store_true", help="apply safe fixes in place, then report the rest")
+    parser.add_argument(
+        "--diff", action="store_true", help="print the safe fixes as a unified diff instead of writing them"
+    )
+    parser.add_argument("--format", choices=("text", "json"), default="text", help="output format")
+    parser.add_argument(
+        "--severity-threshold", choices=[s.value for s in Severity], default=Severity.WARNING.value,
+        help="exit with 1 when a finding has this severity or a higher one (default: warning)",
+    )
+    parser.add_argument(
+        "--select", action="append", default=[], metavar="RULES",
+        help="only run these rules (comma-separated ids or names)",
+    )
+    parser.add_argument(
+        "--ignore", action="append", default=[], metavar="RULES",
+        help="do not run these rules (comma-separated ids or names)",
+    )
+    parser.add_argument(
+        "--stdin-filename", metavar="NAME", help="the path to show for '-' (and read stdin when no PATH)"
+    )
+    return parser
+
+
+def _rule_ids(parser: argparse.ArgumentParser, values: Sequence[str], option: str) -> set[str]:
+    ids: set[str] = set()
+    for key in (k.strip() for value in values for k in value.split(",")):
+        if not key:
+            continue
+        rule = rule_by_key(key)
+        if rule is None:
+            parser.error(f"{option}: unknown rule {key!r} (see 'dockls rules')")
+        ids.add(rule.id)
+    return ids
+
+
+def _config(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Config:
+    ignored = _rule_ids(parser, args.ignore, "--ignore")
+    if args.select:
+        selected = _rule_ids(parser, args.select, "--select")
+        ignored |= {rule.id for rule in all_rules()} - selected
+    return Config(ignore=frozenset(ignored))
+
+
+@dataclass
+class _Run:
+    """One ``dockls --check`` invocation: its options and what it has found so far."""
+
+    args: argparse.Namespace
+    config: Config
+    threshold: int
+    report: TextIO  # where findings go: stdout, or stderr when stdout carries a fixed document
+    files: int = 0
+    files_with_findings: int = 0
+    findings: int = 0
+    fixable: int = 0
+    fixes_applied: int = 0
+    files_fixed: int = 0
+    failed: bool = False  # some input could not be read or written
+    over_threshold: bool = False
+
+    @property
+    def fixing(self) -> bool:
+        return bool(self.args.fix or self.args.diff)
+
+    @property
+    def writing(self) -> bool:
+        return bool(self.args.fix and not self.args.diff)
+
+    def error(self, path: str, message: str) -> None:
+        print(f"{path}: error: {message}", file=sys.stderr)
+        self.failed = True
+
+
+def _warn_invalid_utf8(source: Source, fixing: bool) -> None:
+    assert source.invalid_utf8_at is not None
+    at = source.invalid_utf8_at
+    line = source.data.count(b"\n", 0, at) + 1
+    note = "; it is not fixed" if fixing else ""
+    print(f"{source.path}: warning: not valid UTF-8 (byte 0x{source.data[at]:02x} on line {line}); "
+          f"invalid bytes are read as U+FFFD{note}", file=sys.stderr)
+
+
+def _fix_source(run: _Run, source: Source) -> Analysis:
+    """Fix one input as the options say (write, diff or echo to stdout); returns the final analysis."""
+    try:
+        fixed, applied, analysis = _fix(source.text, run.config)
+    except OverlappingEdits as error:
+        run.error(source.path, f"fixes with conflicting edits ({error}); the file is left unchanged")
+        return analyze(source.text, run.config)
+    changed = fixed != source.text
+    if changed:
+        run.files_fixed += 1
+        run.fixes_applied += applied
+    if run.args.diff:
+        if changed:
+            sys.stdout.write(unified_diff(source.path, source.text, fixed))
+    elif source.location is None:
+        _write_stdout_bytes(fixed.encode("utf-8"))  # stdin with --fix always echoes the document
+    elif changed:
+        try:
+            source.location.write_bytes(fixed.encode("utf-8"))
+        except OSError as error:
+            run.error(source.path, f"cannot write the fixes: {error.strerror or error}")
+    return analysis
+
+
+def _check_source(run: _Run, source: Source, json_findings: list[dict[str, Any]]) -> None:
+    run.files += 1
+    if source.invalid_utf8_at is not None:
+        _warn_invalid_utf8(source, run.fixing)
+        if run.writing and source.location is None:
+            _write_stdout_bytes(source.data)
+        analysis = analyze(source.text, run.config)
+    elif run.fixing:
+        analysis = _fix_source(run, source)
+    else:
+        analysis = analyze(source.text, run.config)
+    findings = analysis.findings
+    if run.args.diff or not findings:
+        return
+    run.files_with_findings += 1
+    run.findings += len(findings)
+    run.fixable += sum(fix_kind(f) == "safe" for f in findings)
+    run.over_threshold |= any(f.effective_severity.rank >= run.threshold for f in findings)
+    index = LineIndex(analysis.text)
+    if run.args.format == "json":
+        json_findings.extend(_json_finding(source.path, index, f) for f in findings)
+    else:
+        for finding in findings:
+            print(_text_line(source.path, index, finding), file=run.report)
+
+
+def _check(argv: Sequence[str]) -> int:
+    parser = _check_parser()
+    try:
+        args = parser.parse_args(argv)
+        if not (args.check or args.fix or args.diff):
+            parser.error("give --check, --fix or --diff (or no arguments to start the language server)")
+        config = _config(parser, args)
+    except SystemExit as stop:  # argparse: usage error (2), or --help / --version (0)
+        return stop.code if isinstance(stop.code, int) else EXIT_ERROR
+    paths = args.paths or ([STDIN] if args.stdin_filename else ["."])
+    stdout_has_document = args.fix and not args.diff and STDIN in paths
+    run = _Run(args, config, Severity(args.severity_threshold).rank,
+               sys.stderr if stdout_has_document else sys.stdout)
+    json_findings: list[dict[str, Any]] = []
+    for item in _expand_inputs(paths, args.stdin_filename or STDIN, sys.stderr):
+        try:
+            source = _read(item.path, item.location)
+        except OSError as error:
+            run.error(item.path, str(error.strerror or error))
+            continue
+        _check_source(run, source, json_findings)
+    if args.format == "json" and not args.diff:
+        print(json.dumps(json_findings, indent=2), file=run.report)
+    _summarize(run)
+    if run.failed:
+        return EXIT_ERROR
+    if args.diff:
+        return EXIT_FINDINGS if run.files_fixed else EXIT_OK
+    return EXIT_FINDINGS if run.over_threshold else EXIT_OK
+
+
+def _summarize(run: _Run) -> None:
+    def say(message: str) -> None:
+        print(message, file=sys.stderr)
+
+    if run.args.diff:
+        if run.files_fixed:
+            say(f"Would fix {_plural(run.fixes_applied, 'problem')} in {_plural(run.files_fixed, 'file')}.")
+        else:
+            say(f"No fixes to apply ({_plural(run.files, 'file')} checked).")
+        return
+    if run.args.fix and run.files_fixed:
+        say(f"Fixed {_plural(run.fixes_applied, 'problem')} in {_plural(run.files_fixed, 'file')}.")
+    if run.findings:
+        fixable = f" ({run.fixable} fixable with --fix)" if run.fixable else ""
+        say(f"Found {_plural(run.findings, 'problem')} in "
+            f"{_plural(run.files_with_findings, 'file')}{fixable}.")
+    else:
+        say(f"No problems found ({_plural(run.files, 'file')} checked).")
+
+
+# --------------------------------------------------------------------------- dockls parse
+
+
+def _instruction_json(inst: Instruction, index: LineIndex) -> dict[str, Any]:
+    return {
+        "keyword": inst.keyword,
+        "start_line": inst.start_line + 1,
+        "end_line": inst.end_line + 1,
+        "flags": [flag.raw for flag in inst.flags],
+        "flag_details": [
+            {
+                "name": flag.name,
+                "value": flag.value,
+                "options": [{"key": option.key, "value": option.value} for option in flag.options],
+                "range": _range(index, flag.span),
+            }
+            for flag in inst.flags
+        ],
+        "value": inst.value,
+        "json": inst.json,
+        "heredocs": [{"name": heredoc.name, "content": heredoc.content} for heredoc in inst.heredocs],
+        "sub": _instruction_json(inst.sub, index) if inst.sub is not None else None,
+        "range": _range(index, inst.span),
+    }
+
+
+def syntax_tree_json(text: str) -> dict[str, Any]:
+    """The syntax tree of ``text`` in the shape ``dockls parse`` prints (see docs/cli.md)."""
+    tree = parse(text)
+    index = LineIndex(text)
+    return {
+        "escape": tree.escape,
+        "directives": [
+            {"name": d.name, "value": d.value, "range": _range(index, d.span)} for d in tree.directives
+        ],
+        "instructions": [_instruction_json(inst, index) for inst in tree.instructions],
+        "problems": [
+            {"message": p.message, "severity": p.severity, "range": _range(index, p.span)}
+            for p in tree.problems
+        ],
+    }
+
+
+def _parse(argv: Sequence[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="dockls parse", description="Print the syntax tree of a Dockerfile as JSON."
+    )
+    parser.add_argument("file", metavar="FILE", help="the Dockerfile ('-' reads stdin)")
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as stop:
+        return stop.code if isinstance(stop.code, int) else EXIT_ERROR
+    try:
+        source = _read(args.file, None if args.file == STDIN else Path(args.file))
+    except OSError as error:
+        print(f"{args.file}: error: {error.strerror or error}", file=sys.stderr)
+        return EXIT_ERROR
+    if source.invalid_utf8_at is not None:
+        print(f"{args.file}: warning: not valid UTF-8; invalid bytes are read as U+FFFD", file=sys.stderr)
+    print(json.dumps(syntax_tree_json(source.text), indent=2))
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------- dockls rules
+
+
+def _rules(argv: Sequence[str]) -> int:
+    parser = argparse.ArgumentParser(prog="dockls rules", description="List the rules.")
+    parser.add_argument("--format", choices=("text", "json"), default="text", help="output format")
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as stop:
+        return stop.code if isinstance(stop.code, int) else EXIT_ERROR
+    rules = all_rules()
+    if args.format == "json":
+        listing = [
+            {
+                "id": r.id, "name": r.name, "severity": r.severity.value, "fix": r.fix.value,
+                "category": r.category, "summary": r.summary, "url": r.url,
+            }
+            for r in rules
+        ]
+        print(json.dumps(listing, indent=2))
+        return EXIT_OK
+    rows = [("ID", "NAME", "SEVERITY", "FIX", "SUMMARY")]
+    rows += [(r.id, r.name, r.severity.value, r.fix.value, r.summary) for r in rules]
+    widths = [max(len(row[column]) for row in rows) for column in range(4)]
+    for row in rows:
+        print("  ".join([*(cell.ljust(width) for cell, width in zip(row[:4], widths, strict=True)), row[4]]))
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------- dockls lsp
+
+
+def _lsp(argv: Sequence[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="dockls lsp", description="Run the language server on stdin/stdout."
+    )
+    parser.add_argument("--stdio", action="store_true", help="use stdin/stdout (the only transport)")
+    try:
+        parser.parse_args(argv)
+    except SystemExit as stop:
+        return stop.code if isinstance(stop.code, int) else EXIT_ERROR
+    # Imported here so that the checker never pays for (or depends on) the LSP stack.
+    from dockls.lsp import serve
+
+    serve()
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        if not argv or argv[0] == "--stdio":
+            return _lsp(argv)
+        command, rest = argv[0], argv[1:]
+        if command == "lsp":
+            return _lsp(rest)
+        if command == "parse":
+            return _parse(rest)
+        if command == "rules":
+            return _rules(rest)
+        return _check(argv)
+    except BrokenPipeError:
+        # The reader went away (`dockls --check . | head`): stop quietly, as other Unix tools do.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_FINDINGS
