@@ -9,8 +9,10 @@ from pathlib import Path
 
 # Dockerfile.* names that are source code or docs next to a Dockerfile, not Dockerfiles.
 _NOT_DOCKERFILE_SUFFIXES = frozenset(
-    ".py .js .ts .go .rs .rb .java .md .txt .json .yaml .yml .toml .sh .ps1 .bat .orig .bak .swp "
-    ".dockerignore .containerignore".split()
+    {
+        ".py", ".js", ".ts", ".go", ".rs", ".rb", ".java", ".md", ".txt", ".json", ".yaml", ".yml",
+        ".toml", ".sh", ".ps1", ".bat", ".orig", ".bak", ".swp", ".dockerignore", ".containerignore",
+    }
 )
 _SKIP_DIRS = frozenset({".git", "node_modules", ".venv", "venv", "__pycache__", ".tox", ".mypy_cache"})
 

@@ -30,7 +30,10 @@ PROXY_ARGS = tuple(
 UNKNOWN: None = None
 Scope = dict[str, "str | None"]
 
-_VAR_RE = re.compile(r"\$(?:\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)(?P<op>:?[-+?])?(?P<word>[^}]*)\}|(?P<plain>[A-Za-z_][A-Za-z0-9_]*))")
+_VAR_RE = re.compile(
+    r"\$(?:\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)(?P<op>:?[-+?])?(?P<word>[^}]*)\}"
+    r"|(?P<plain>[A-Za-z_][A-Za-z0-9_]*))"
+)
 
 
 def expand(word: str, scope: Scope) -> tuple[str, bool]:
@@ -265,8 +268,7 @@ class Model:
             line_commands = list(commands)
             for heredoc in inst.heredocs:
                 if self._heredoc_is_script(heredoc, line_commands):
-                    body_start = heredoc.body_span.start
-                    body = parse_script(heredoc.content, lambda i: body_start + i)
+                    body = parse_script(heredoc.content, heredoc.body_span.start.__add__)
                     commands.extend(c for c in body.commands if c.words)
                     errors = errors or body.has_errors
         else:

@@ -19,8 +19,10 @@ from dataclasses import dataclass, field
 from dockls.text import Span
 
 KNOWN_INSTRUCTIONS = frozenset(
-    "ADD ARG CMD COPY ENTRYPOINT ENV EXPOSE FROM HEALTHCHECK LABEL MAINTAINER ONBUILD RUN SHELL "
-    "STOPSIGNAL USER VOLUME WORKDIR".split()
+    {
+        "ADD", "ARG", "CMD", "COPY", "ENTRYPOINT", "ENV", "EXPOSE", "FROM", "HEALTHCHECK", "LABEL",
+        "MAINTAINER", "ONBUILD", "RUN", "SHELL", "STOPSIGNAL", "USER", "VOLUME", "WORKDIR",
+    }
 )
 HEREDOC_INSTRUCTIONS = frozenset({"ADD", "COPY", "RUN"})
 DIRECTIVE_NAMES = frozenset({"syntax", "escape", "check"})
@@ -28,10 +30,12 @@ DIRECTIVE_NAMES = frozenset({"syntax", "escape", "check"})
 _DIRECTIVE_RE = re.compile(r"^#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$")
 _WHITESPACE_RE = re.compile(r"[\t\v\f\r ]+")
 # BuildKit: the escape token at the end of a line continues it, unless it is itself escaped.
-_CONTINUATION = {token: re.compile(rf"(?<!{re.escape(token)}){re.escape(token)}[ \t]*$") for token in "\\`"}
+_CONTINUATION = {
+    token: re.compile(rf"(?<!{re.escape(token)}){re.escape(token)}[ \t]*$") for token in "\\`"
+}
 _HEREDOC_RE = re.compile(r"^(\d*)<<(-?)([^<]*)$")
 # Go's unicode.IsSpace.
-_GO_SPACES = "\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+_GO_SPACES = "\t\n\v\f\r \x85\xa0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + "\u2028\u2029\u202f\u205f\u3000"
 _GO_SPACE = frozenset(_GO_SPACES)
 
 
