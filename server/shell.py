@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -81,9 +81,37 @@ def syntax_tree(source: str) -> Tree:
     return _parser().parse(source.encode("utf-8", "surrogatepass"))
 
 
+# A command as found in the source, with source-relative (start, end) character indices.
+_RelWord = tuple[str, str, int, int]  # text, raw, start, end
+_RelCommand = tuple[tuple[_RelWord, ...], tuple[str, ...], int, int]  # words, assignments, start, end
+
+
 def parse_script(source: str, to_document: Callable[[int], int]) -> Script:
     """Parse ``source`` as a POSIX shell script; ``to_document`` maps an index of ``source`` to the
     document offset it came from."""
+
+    def span(start: int, end: int) -> Span:
+        if end <= start:
+            at = to_document(start)
+            return Span(at, at)
+        return Span(to_document(start), to_document(end - 1) + 1)
+
+    relative, has_errors = _parse_relative(source)
+    commands = tuple(
+        ShellCommand(
+            tuple(Word(text, raw, span(start, end)) for text, raw, start, end in words),
+            assignments,
+            span(start, end),
+        )
+        for words, assignments, start, end in relative
+    )
+    return Script(commands, has_errors)
+
+
+@lru_cache(maxsize=8192)
+def _parse_relative(source: str) -> tuple[tuple[_RelCommand, ...], bool]:
+    """The commands of a script in source coordinates. Cached: between two keystrokes in an editor
+    almost every RUN body is unchanged."""
     data = source.encode("utf-8", "surrogatepass")
     if source.isascii():
         def char_index(byte: int) -> int:
@@ -101,22 +129,12 @@ def parse_script(source: str, to_document: Callable[[int], int]) -> Script:
         def char_index(byte: int) -> int:
             return byte_to_char[byte]
 
-    def span(node: Node) -> Span:
-        start, end = char_index(node.start_byte), char_index(node.end_byte)
-        if end <= start:
-            at = to_document(start)
-            return Span(at, at)
-        return Span(to_document(start), to_document(end - 1) + 1)
-
-    def text(node: Node) -> str:
-        return source[char_index(node.start_byte) : char_index(node.end_byte)]
-
     tree = _parser().parse(data)
-    commands = [_command(node, span, text) for node in _command_nodes(tree.root_node)]
-    return Script(tuple(commands), tree.root_node.has_error)
+    commands = tuple(_command(node, source, char_index) for node in _command_nodes(tree.root_node))
+    return commands, tree.root_node.has_error
 
 
-def _command_nodes(root: Node) -> Iterator[Node]:
+def _command_nodes(root: Node) -> list[Node]:
     stack = [root]
     found: list[Node] = []
     while stack:
@@ -124,21 +142,22 @@ def _command_nodes(root: Node) -> Iterator[Node]:
         if node.type == "command":
             found.append(node)
         stack.extend(node.children)
-    yield from sorted(found, key=lambda n: n.start_byte)
+    return sorted(found, key=lambda n: n.start_byte)
 
 
-def _command(node: Node, span: Callable[[Node], Span], text: Callable[[Node], str]) -> ShellCommand:
-    words: list[Word] = []
+def _command(node: Node, source: str, char_index: Callable[[int], int]) -> _RelCommand:
+    words: list[_RelWord] = []
     assignments: list[str] = []
     for child in node.children:
+        start, end = char_index(child.start_byte), char_index(child.end_byte)
         if child.type == "variable_assignment" and not words:
-            assignments.append(text(child))
+            assignments.append(source[start:end])
         elif child.type == "command_name" or (
             words and child.is_named and not child.type.endswith("redirect") and child.type != "comment"
         ):
-            raw = text(child)
-            words.append(Word(_unquote(raw), raw, span(child)))
-    return ShellCommand(tuple(words), tuple(assignments), span(node))
+            raw = source[start:end]
+            words.append((_unquote(raw), raw, start, end))
+    return tuple(words), tuple(assignments), char_index(node.start_byte), char_index(node.end_byte)
 
 
 def words_command(words: list[tuple[str, Span]]) -> ShellCommand:
