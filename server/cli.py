@@ -281,27 +281,35 @@ def _warn_invalid_utf8(source: Source, fixing: bool) -> None:
           f"invalid bytes are read as U+FFFD{note}", file=sys.stderr)
 
 
+def _fixed(run: _Run, source: Source) -> tuple[str, int, Analysis]:
+    """One input with its safe fixes applied; unchanged when it is not UTF-8 or its fixes conflict."""
+    if source.invalid_utf8_at is None:
+        try:
+            return _fix(source.text, run.config)
+        except OverlappingEdits as error:
+            run.error(source.path, f"fixes with conflicting edits ({error}); the file is left unchanged")
+    return source.text, 0, analyze(source.text, run.config)
+
+
 def _fix_source(run: _Run, source: Source) -> Analysis:
-    """Fix one input as the options say (write, diff or echo to stdout); returns the final analysis."""
-    try:
-        fixed, applied, analysis = _fix(source.text, run.config)
-    except OverlappingEdits as error:
-        run.error(source.path, f"fixes with conflicting edits ({error}); the file is left unchanged")
-        return analyze(source.text, run.config)
-    changed = fixed != source.text
-    if changed:
-        run.files_fixed += 1
-        run.fixes_applied += applied
+    """Fix one input as the options say (write, diff or print to stdout); returns the final analysis."""
+    fixed, applied, analysis = _fixed(run, source)
+    if fixed == source.text:
+        if run.writing and source.location is None:
+            _write_stdout_bytes(source.data)  # stdin with --fix always prints the document
+        return analysis
     if run.args.diff:
-        if changed:
-            sys.stdout.write(unified_diff(source.path, source.text, fixed))
+        sys.stdout.write(unified_diff(source.path, source.text, fixed))
     elif source.location is None:
-        _write_stdout_bytes(fixed.encode("utf-8"))  # stdin with --fix always echoes the document
-    elif changed:
+        _write_stdout_bytes(fixed.encode("utf-8"))
+    else:
         try:
             source.location.write_bytes(fixed.encode("utf-8"))
         except OSError as error:
             run.error(source.path, f"cannot write the fixes: {error.strerror or error}")
+            return analyze(source.text, run.config)
+    run.files_fixed += 1
+    run.fixes_applied += applied
     return analysis
 
 
@@ -309,13 +317,7 @@ def _check_source(run: _Run, source: Source, json_findings: list[dict[str, Any]]
     run.files += 1
     if source.invalid_utf8_at is not None:
         _warn_invalid_utf8(source, run.fixing)
-        if run.writing and source.location is None:
-            _write_stdout_bytes(source.data)
-        analysis = analyze(source.text, run.config)
-    elif run.fixing:
-        analysis = _fix_source(run, source)
-    else:
-        analysis = analyze(source.text, run.config)
+    analysis = _fix_source(run, source) if run.fixing else analyze(source.text, run.config)
     findings = analysis.findings
     if run.args.diff or not findings:
         return

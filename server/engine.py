@@ -106,7 +106,8 @@ def analyze(text: str, config: Config | None = None, rules: Iterable[Rule] | Non
     """Parse, model and check one Dockerfile text. Never raises for any input."""
     config = config or Config()
     truncated = len(text) > MAX_CHARS
-    tree = parse(text[:MAX_CHARS] if truncated else text)
+    # Cut at a line break so that no half line becomes a bogus instruction.
+    tree = parse(text[: text.rfind("\n", 0, MAX_CHARS) + 1 or MAX_CHARS] if truncated else text)
     if truncated:
         end = len(tree.text)
         tree.problems.append(Problem(Span(end, end), f"file larger than {MAX_CHARS:,} characters: "
