@@ -1,0 +1,283 @@
+"""## What it does
+Finds RUN instructions that follow each other in a stage of the final image (comments and blank lines
+between them are fine, any other instruction ends the run) and have the same flags, and offers to
+merge them into one RUN whose commands are chained with `&&`.
+
+Unlike hadolint's DL3059 it also reports RUNs that already chain several commands: each RUN is a
+layer, however much it does.
+
+## Why is this bad?
+Every RUN adds a layer to the image. Files a later RUN deletes or overwrites still ship in the
+earlier layer, and each layer costs a little on every pull and push. One RUN per logical step keeps
+the image small and its history readable.
+
+## Example
+```dockerfile
+FROM debian:bookworm
+RUN apt-get update
+RUN apt-get install -y --no-install-recommends curl
+```
+
+## Use instead
+```dockerfile
+FROM debian:bookworm
+RUN apt-get update && \\
+    apt-get install -y --no-install-recommends curl
+```
+
+## Fix safety
+The fix keeps each RUN's text and order and joins them with `&&` and continuation lines (in the
+file's escape character and the first RUN's style). Comment lines between the RUNs stay where they
+are, as comment lines inside the merged RUN (BuildKit drops them from the command); blank lines go.
+Comments addressed to a tool (`# dockls ignore=…`, `# hadolint ignore=…`) move above the merged RUN
+instead, so that they keep applying to it.
+
+`RUN a` followed by `RUN b` fails the build when `a` fails, and so does `RUN a && b`; the fix is only
+offered when that equivalence holds for the whole text:
+
+- no RUN may change the state of the shell that the commands merged after it would inherit: `cd`,
+  `export`, `set`, `umask`, `source`, `alias`, `trap`, `exit`, `exec`, variable assignments and the
+  like (inside a subshell `( … )` they are fine);
+- no RUN may leave processes running (`&`, `nohup`, `service … start`): merged, they would still
+  run during the next commands;
+- a RUN after the first must be a plain `&&` chain: `a || b` or `a; b` would, after `prev &&`,
+  run `b` even when `prev` failed;
+- no comments inside the shell text, no heredocs, no exec form (`RUN ["…"]`), and a POSIX shell
+  (never Windows images or a non-POSIX `SHELL`).
+
+Otherwise the finding says why it has no fix. One thing does change, by design: once merged, a
+change to any of the commands re-runs all of them on the next build.
+
+RUNs with different flags (`--mount`, `--network`, `--security`, …), exec-form RUNs and ONBUILD RUNs
+are never grouped: they cannot be merged. Heredoc RUNs and RUNs in a non-POSIX shell are grouped
+but get no fix.
+
+The finding covers the second to the last RUN of a group, so a suppression comment goes above the
+second RUN: `# dockls ignore=consecutive-run`.
+
+## Stages
+Only the stages that end up in the final image: the last stage and the stages it is built `FROM`.
+The layers of other (builder) stages never reach the final image, and there separate RUNs can make
+the build cache more effective.
+
+## References
+- [Best practices: minimize the number of layers](https://docs.docker.com/build/building/best-practices/#minimize-the-number-of-layers)
+- [hadolint DL3059](https://github.com/hadolint/hadolint/wiki/DL3059)
+- [Dockerfile reference: RUN](https://docs.docker.com/reference/dockerfile/#run)
+"""
+
+from __future__ import annotations
+
+import itertools
+import posixpath
+import re
+from collections.abc import Iterator, Sequence
+
+from tree_sitter import Node
+
+from dockls.edits import ShellPart, chain_after, indent_of, line_start, newline_of, top_level_parts
+from dockls.model import Model, Run, Stage
+from dockls.rule import Edit, Finding, Fix, FixAvailability, Rule, Severity
+from dockls.text import Span
+
+# Builtins whose effect outlives the command: merged, the commands after them would see it.
+STATEFUL_BUILTINS = frozenset({
+    "cd", "pushd", "popd", "export", "set", "unset", "umask", "shopt", "source", ".", "alias", "unalias",
+    "eval", "exec", "exit", "return", "trap", "ulimit", "readonly", "local", "declare", "typeset", "let",
+    "read", "mapfile", "readarray", "getopts", "shift", "hash", "enable",
+})
+# Commands that start something which keeps running after they return.
+DAEMON_STARTERS = frozenset({
+    "service", "systemctl", "nohup", "setsid", "start-stop-daemon", "rc-service", "openrc", "daemonize",
+})
+# Parameter expansions and arithmetic that assign variables: ${x=1}, ${x:=1}, $((i++)), $((x+=1)) …
+ASSIGNING_TOKENS = frozenset({"=", ":=", "+=", "-=", "*=", "/=", "%=", "<<=", ">>=", "&=", "^=", "|=", "++", "--"})
+# Comments addressed to a tool (`# dockls ignore=…`, `# hadolint ignore=…`) apply to the instruction below.
+_DIRECTIVE_COMMENT = re.compile(r"\b(ignore|disable)\s*=", re.IGNORECASE)
+# The shell state of a subshell or a command substitution ends with it.
+OWN_SHELL = frozenset({"subshell", "command_substitution", "process_substitution"})
+
+
+def check(model: Model) -> Iterator[Finding]:
+    runs = {id(run.instruction): run for run in model.runs if run.holder is run.instruction}
+    for stage in model.final_stages:
+        for group in _groups(stage, runs):
+            yield _finding(model, group)
+
+
+def _groups(stage: Stage, runs: dict[int, Run]) -> Iterator[list[Run]]:
+    group: list[Run] = []
+    for inst in stage.instructions:
+        run = runs.get(id(inst))
+        if run is None or inst.json or not (inst.args or inst.heredocs):
+            run = None
+        if run is not None and group and _flags(group[0]) == _flags(run):
+            group.append(run)
+            continue
+        if len(group) > 1:
+            yield group
+        group = [run] if run is not None else []
+    if len(group) > 1:
+        yield group
+
+
+def _flags(run: Run) -> list[str]:
+    return sorted(flag.raw for flag in run.instruction.flags)
+
+
+def _finding(model: Model, group: list[Run]) -> Finding:
+    first, last = group[0].instruction, group[-1].instruction
+    span = Span(group[1].instruction.keyword_span.start, last.keyword_span.end)
+    lines = f"lines {first.start_line + 1}-{last.start_line + 1}"
+    message = (f"{len(group)} consecutive RUN instructions ({lines}) each add a layer to the final image; "
+               "merge them into one RUN that chains the commands with `&&`")
+    fix, reason = _merge(model, group)
+    if fix is None:
+        return RULE.finding(span, f"{message} (no automatic fix: {reason})")
+    return RULE.finding(span, message, fix)
+
+
+def _merge(model: Model, group: list[Run]) -> tuple[Fix | None, str]:
+    """The fix merging ``group`` into its first RUN, or why there is none."""
+    text = model.text
+    for position, run in enumerate(group):
+        inst = run.instruction
+        where = f"the RUN on line {inst.start_line + 1}"
+        if run.opaque:
+            return None, f"{where} does not run in a POSIX shell"
+        if inst.heredocs:
+            return None, f"{where} uses a heredoc"
+        parts = top_level_parts(inst.args)
+        if parts is None or run.shell_errors:
+            return None, f"{where} is not valid shell"
+        problem = _background(parts) or _chain_problem(parts, first=position == 0) or (
+            _state_change(parts) if position < len(group) - 1 else None)
+        if problem:
+            return None, f"{where} {problem}"
+    first = group[0].instruction
+    after = chain_after(text, first, model.tree.escape, multiline=True)
+    if after is None:
+        return None, f"the RUN on line {first.start_line + 1} cannot be extended with `&&`"
+    at, separator = after
+    # The separator's line break: comment lines from between the RUNs go right after it.
+    head, newline, tail = separator.partition(newline_of(text))
+    indent = tail[: len(tail) - len(tail.lstrip())]
+    merged: list[str] = []
+    directives: list[str] = []
+    for before, run in itertools.pairwise(group):
+        inside = []
+        for comment in _comment_lines(text, before, run):
+            if _DIRECTIVE_COMMENT.search(comment):
+                directives.append(indent_of(text, first.keyword_span.start) + comment + newline)
+            else:
+                inside.append(indent + comment + newline)
+        body = text[run.instruction.args_span.start : run.instruction.args_span.end]
+        merged.append(head + newline + "".join(inside) + tail + body)
+    edits = [Edit(Span(at, group[-1].instruction.span.end), "".join(merged))]
+    if directives:
+        above = line_start(text, first.keyword_span.start)
+        edits.insert(0, Edit(Span(above, above), "".join(directives)))
+    return Fix(f"Merge the {len(group)} RUN instructions into one", tuple(edits)), ""
+
+
+def _chain_problem(parts: Sequence[ShellPart], *, first: bool) -> str | None:
+    """Whether ``prev && <this text>`` still fails when ``prev`` fails (and the text can be extended)."""
+    if any(part.kind == "comment" for part in parts):
+        return "ends with a comment"
+    if not parts[-1].is_operand:
+        return f"ends with `{parts[-1].kind}`"
+    operators = {part.kind for part in parts if not part.is_operand}
+    allowed = {"&&", "||", ";", "\n"} if first else {"&&"}
+    extra = sorted(operators - allowed)
+    if extra:
+        shown = ", ".join("a line break" if op == "\n" else f"`{op}`" for op in extra)
+        return f"has {shown} between its commands, so after `&&` a failure before it would be ignored"
+    return None
+
+
+def _state_change(parts: Sequence[ShellPart]) -> str | None:
+    """What in the text changes the shell's state for the commands after it, if anything."""
+    stack = [part.node for part in parts if part.node is not None]
+    while stack:
+        node = stack.pop()
+        if node.type in OWN_SHELL:
+            continue
+        reason = _stateful(node)
+        if reason:
+            return f"{reason}, which would carry over to the commands merged after it"
+        stack.extend(node.children)
+    return None
+
+
+def _stateful(node: Node) -> str | None:
+    kind = node.type
+    if kind in ("declaration_command", "unset_command"):
+        return f"runs `{_text(node.children[0])}`"
+    if kind == "function_definition":
+        return "defines a shell function"
+    if kind == "variable_assignment" and node.parent is not None and node.parent.type != "command":
+        return f"sets the variable `{_text(node.children[0])}`"
+    if kind in ("expansion", "arithmetic_expansion") and _has_token(node, ASSIGNING_TOKENS):
+        return f"assigns a variable in `{_text(node)}`"
+    if kind == "command":
+        words = _command_words(node)
+        name = words[0] if words else ""
+        if name in ("command", "builtin") and len(words) > 1:
+            name = words[1]
+        if name in STATEFUL_BUILTINS or (name == "printf" and "-v" in words):
+            return f"runs `{name}`"
+    return None
+
+
+def _background(parts: Sequence[ShellPart]) -> str | None:
+    """Whether the text leaves a process running (anywhere, subshells included)."""
+    stack = [part.node for part in parts if part.node is not None]
+    while stack:
+        node = stack.pop()
+        if node.type == "&":
+            return "starts a background job (`&`) that would keep running during the commands after it"
+        if node.type == "command":
+            words = _command_words(node)
+            name = posixpath.basename(words[0]) if words else ""
+            if name in DAEMON_STARTERS or "/init.d/" in (words[0] if words else ""):
+                return f"starts a service with `{name}` that would keep running during the commands after it"
+        stack.extend(node.children)
+    return None
+
+
+def _command_words(node: Node) -> list[str]:
+    name = node.child_by_field_name("name")
+    return [_text(name), *(_text(arg) for arg in node.children_by_field_name("argument"))] if name else []
+
+
+def _has_token(node: Node, tokens: frozenset[str]) -> bool:
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if not current.is_named and current.type in tokens:
+            return True
+        stack.extend(current.children)
+    return False
+
+
+def _text(node: Node | None) -> str:
+    return node.text.decode("utf-8", "replace") if node is not None and node.text is not None else ""
+
+
+def _comment_lines(text: str, before: Run, after: Run) -> list[str]:
+    """The comment lines between two RUNs, stripped."""
+    gap = text[before.instruction.span.end : line_start(text, after.instruction.keyword_span.start)]
+    return [line.strip() for line in gap.split("\n")[1:] if line.lstrip().startswith("#")]
+
+
+RULE = Rule(
+    id="DKL001",
+    name="consecutive-run",
+    summary="Consecutive RUN instructions that can be merged into one layer",
+    severity=Severity.INFO,
+    category="layers",
+    fix=FixAvailability.SAFE,
+    check=check,
+    doc=__doc__ or "",
+    hadolint=("DL3059",),
+)
