@@ -1,10 +1,12 @@
 """The language server: translates between LSP and the engine, and contains no rule logic.
 
 * Documents are Dockerfiles (by language id or file name) and ignore files (accepted, not analysed
-  yet). The server keeps its own copy of each text, applies incremental changes with
-  :class:`~dockls.text.LineIndex` in the negotiated position encoding, and never uses pygls' copy:
-  pygls splits lines with ``str.splitlines``, which also breaks at ``\\f``, ``\\v``, ``\\x1c``-``\\x1e``,
-  ``\\x85``, ``\\u2028`` and ``\\u2029``, so its line numbers disagree with the client's for such texts.
+  yet). The server keeps its own copy of each text and applies incremental changes with
+  :class:`~dockls.text.LineIndex` in the negotiated position encoding. pygls' document store is
+  switched off: it splits lines with ``str.splitlines``, which also breaks at ``\\f``, ``\\v``,
+  ``\\x1c``-``\\x1e``, ``\\x85``, ``\\u2028`` and ``\\u2029``, so its line numbers disagree with the
+  client's for such texts, and it clamps such "out of range" positions inside the change parameters
+  in place, before our handler sees them.
 * Analysis runs in a worker thread, one at a time per document. Changes that arrive meanwhile only
   update the text; when the analysis returns and the text (or the configuration) has moved on, its
   result is dropped and the latest text is analysed instead, so bursts coalesce and nothing stale
@@ -17,16 +19,21 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import stat
 import sys
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import PurePosixPath
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, BinaryIO, Literal
 from urllib.parse import unquote, urlparse
 
 from lsprotocol import types as lsp
 from pygls.capabilities import get_capability
+from pygls.io_ import StdoutWriter, run_async
 from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol, lsp_method
 
 from dockls import __version__
 from dockls.engine import Config, analyze, rule_by_key
@@ -112,12 +119,12 @@ def rules_setting(settings: object) -> Mapping[object, object]:
     ``dockls`` section itself (``{"rules": …}``). Missing means the defaults."""
     if not isinstance(settings, dict):
         return {}
-    if isinstance(settings.get("dockls.rules"), dict):
-        return settings["dockls.rules"]  # type: ignore[no-any-return]
+    rules = settings.get("dockls.rules")
+    if isinstance(rules, dict):
+        return rules
     section = settings.get("dockls", settings)
-    if isinstance(section, dict) and isinstance(section.get("rules"), dict):
-        return section["rules"]  # type: ignore[no-any-return]
-    return {}
+    rules = section.get("rules") if isinstance(section, dict) else None
+    return rules if isinstance(rules, dict) else {}
 
 
 def config_from_rules(rules: Mapping[object, object]) -> Config:
@@ -191,32 +198,44 @@ def kind_requested(kind: str, only: Sequence[str] | None) -> bool:
     return only is None or any(kind == wanted or kind.startswith(wanted + ".") for wanted in only)
 
 
+class DocklsProtocol(LanguageServerProtocol):
+    """pygls' protocol without its document store: the open/change/close notifications go straight
+    to our handlers (see the module docstring for why)."""
+
+    @lsp_method(lsp.TEXT_DOCUMENT_DID_OPEN)
+    def lsp_text_document__did_open(self, params: lsp.DidOpenTextDocumentParams) -> Iterator[Any]:
+        yield self.fm.features[lsp.TEXT_DOCUMENT_DID_OPEN], (params,), None
+
+    @lsp_method(lsp.TEXT_DOCUMENT_DID_CHANGE)
+    def lsp_text_document__did_change(self, params: lsp.DidChangeTextDocumentParams) -> Iterator[Any]:
+        yield self.fm.features[lsp.TEXT_DOCUMENT_DID_CHANGE], (params,), None
+
+    @lsp_method(lsp.TEXT_DOCUMENT_DID_CLOSE)
+    def lsp_text_document__did_close(self, params: lsp.DidCloseTextDocumentParams) -> Iterator[Any]:
+        yield self.fm.features[lsp.TEXT_DOCUMENT_DID_CLOSE], (params,), None
+
+
 class DocklsServer(LanguageServer):
+    """The session state: open documents, configuration and what the client negotiated."""
+
     def __init__(self) -> None:
-        super().__init__("dockls", __version__, text_document_sync_kind=lsp.TextDocumentSyncKind.Incremental)
+        super().__init__("dockls", __version__, text_document_sync_kind=lsp.TextDocumentSyncKind.Incremental,
+                         protocol_cls=DocklsProtocol)
         self.documents: dict[str, Document] = {}
         self.config = Config()
         self.generation = 0  # bumped on every configuration change
         self.encoding: Encoding = "utf-16"
         self.pull = False  # the client pulls diagnostics, so none are pushed
         self._results = 0
-        self._register()
-
-    def _register(self) -> None:
-        self.feature(lsp.INITIALIZE)(self.on_initialize)
-        self.feature(lsp.TEXT_DOCUMENT_DID_OPEN)(self.on_open)
-        self.feature(lsp.TEXT_DOCUMENT_DID_CHANGE)(self.on_change)
-        self.feature(lsp.TEXT_DOCUMENT_DID_CLOSE)(self.on_close)
-        self.feature(lsp.WORKSPACE_DID_CHANGE_CONFIGURATION)(self.on_configuration)
-        self.feature(
-            lsp.TEXT_DOCUMENT_DIAGNOSTIC,
-            lsp.DiagnosticOptions(identifier="dockls", inter_file_dependencies=False,
-                                  workspace_diagnostics=False),
-        )(self.on_pull_diagnostics)
-        self.feature(
-            lsp.TEXT_DOCUMENT_CODE_ACTION,
-            lsp.CodeActionOptions(code_action_kinds=[lsp.CodeActionKind.QuickFix, FIX_ALL_KIND]),
-        )(self.on_code_action)
+        self.feature(lsp.INITIALIZE)(initialize)
+        self.feature(lsp.WORKSPACE_DID_CHANGE_CONFIGURATION)(did_change_configuration)
+        self.feature(lsp.TEXT_DOCUMENT_DID_OPEN)(did_open)
+        self.feature(lsp.TEXT_DOCUMENT_DID_CHANGE)(did_change)
+        self.feature(lsp.TEXT_DOCUMENT_DID_CLOSE)(did_close)
+        self.feature(lsp.TEXT_DOCUMENT_DIAGNOSTIC, lsp.DiagnosticOptions(
+            identifier="dockls", inter_file_dependencies=False, workspace_diagnostics=False))(document_diagnostic)
+        self.feature(lsp.TEXT_DOCUMENT_CODE_ACTION, lsp.CodeActionOptions(
+            code_action_kinds=[lsp.CodeActionKind.QuickFix, FIX_ALL_KIND]))(code_action)
 
     # Errors pygls catches around handlers go to stderr and the client's log, not to pop-ups.
     def report_server_error(self, error: Exception, source: ServerErrors) -> None:
@@ -229,96 +248,26 @@ class DocklsServer(LanguageServer):
         except Exception:  # the client went away: stderr already has it
             log.debug("could not send a log message to the client", exc_info=True)
 
-    # Session
-
-    def on_initialize(self, params: lsp.InitializeParams) -> None:
-        # pygls has chosen the encoding (the first of the client's list it supports, else utf-16) and
-        # converts with it in its own workspace; every conversion here uses the same one.
-        self.encoding = _ENCODINGS.get(str(self.workspace.position_encoding), "utf-16")
-        self.pull = get_capability(params.capabilities, "text_document.diagnostic", None) is not None
-        self.config = config_from_rules(rules_setting(params.initialization_options))
-
-    async def on_configuration(self, params: lsp.DidChangeConfigurationParams) -> None:
-        settings = params.settings
-        if settings is None and get_capability(self.client_capabilities, "workspace.configuration", False):
-            # Clients with pull-style configuration only say that something changed.
-            try:
-                sections = await self.workspace_configuration_async(
-                    lsp.ConfigurationParams(items=[lsp.ConfigurationItem(section="dockls")]))
-            except Exception:
-                log.exception("workspace/configuration failed")
-                return
-            settings = {"dockls": sections[0]} if sections else None
-        if settings is None:
-            return
-        self.config = config_from_rules(rules_setting(settings))
-        self.generation += 1
-        if self.pull:
-            if get_capability(self.client_capabilities, "workspace.diagnostics.refresh_support", False):
-                self.workspace_diagnostic_refresh(None)
-            return
-        for doc in self.documents.values():
-            if doc.kind == "dockerfile":
-                self._schedule(doc)
-
-    # Documents
-
-    def on_open(self, params: lsp.DidOpenTextDocumentParams) -> None:
-        item = params.text_document
-        kind = document_kind(item.uri, item.language_id)
-        if kind is None:
-            return
-        previous = self.documents.get(item.uri)
-        if previous is not None:
-            previous.closed = True
-        doc = Document(item.uri, kind, item.text, item.version)
-        self.documents[item.uri] = doc
-        if kind == "dockerfile":
-            self._schedule(doc)
-
-    # A plain function, so changes are applied in the order they arrive, before anything else runs.
-    def on_change(self, params: lsp.DidChangeTextDocumentParams) -> None:
-        doc = self.documents.get(params.text_document.uri)
-        if doc is None:
-            return
-        for change in params.content_changes:
-            doc.text = apply_change(doc.text, doc.line_index(), change, self.encoding)
-            doc.lines = None
-        doc.version = params.text_document.version
-        doc.revision += 1
-        if doc.kind == "dockerfile":
-            self._schedule(doc)
-
-    def on_close(self, params: lsp.DidCloseTextDocumentParams) -> None:
-        doc = self.documents.pop(params.text_document.uri, None)
-        if doc is None:
-            return
-        doc.closed = True
-        if doc.kind == "dockerfile" and not self.pull:
-            self._publish(doc.uri, [], None)
-
-    def _publish(self, uri: str, diagnostics: list[lsp.Diagnostic], version: int | None) -> None:
+    def publish(self, uri: str, diagnostics: list[lsp.Diagnostic], version: int | None) -> None:
         try:
             self.text_document_publish_diagnostics(
                 lsp.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics, version=version))
-        except Exception:  # only a lost client gets here; the server's stdin closes next
+        except Exception:  # only a lost client gets here, and the server's input closes next
             log.exception("publishing diagnostics for %s failed", uri)
 
-    # Analysis
-
-    def _schedule(self, doc: Document) -> None:
+    def schedule(self, doc: Document) -> None:
         if doc.task is None:
             doc.task = asyncio.get_running_loop().create_task(self._analyse(doc))
 
     async def _analyse(self, doc: Document) -> None:
-        """Analyse the latest text until a result is still current when it arrives; publish it."""
+        """Analyse the latest text until a result is still current when it arrives; push it."""
         try:
             while not doc.closed:
                 text, version, revision = doc.text, doc.version, doc.revision
                 generation, config = self.generation, self.config
                 try:
                     findings, lines, diagnostics = await asyncio.to_thread(
-                        self._findings, text, config, self.encoding)
+                        _diagnose, text, config, self.encoding)
                 except Exception:
                     log.exception("analysing %s failed", doc.uri)
                     self.log_to_client(f"dockls: analysing {doc.uri} failed (see the server's stderr)")
@@ -327,83 +276,27 @@ class DocklsServer(LanguageServer):
                     continue  # the text or the configuration changed meanwhile: this result is stale
                 self._results += 1
                 doc.analysed = Analysed(text, version, revision, generation, config, lines, findings,
-                                        diagnostics, str(self._results))
+                                        diagnostics, result_id=str(self._results))
                 doc.lines = lines
                 if not self.pull:
-                    self._publish(doc.uri, diagnostics, version)
+                    self.publish(doc.uri, diagnostics, version)
                 return
         finally:
             doc.task = None
 
-    @staticmethod
-    def _findings(text: str, config: Config,
-                  encoding: Encoding) -> tuple[list[Finding], LineIndex, list[lsp.Diagnostic]]:
-        findings = analyze(text, config).findings
-        lines = LineIndex(text)
-        return findings, lines, [to_diagnostic(finding, lines, encoding) for finding in findings]
-
-    async def _current(self, doc: Document) -> Analysed | None:
+    async def current(self, doc: Document) -> Analysed | None:
         """The analysis of the document's current text and configuration, once it is ready."""
         while not doc.closed:
             analysed = doc.analysed
             if analysed is not None and (analysed.revision, analysed.generation) == (doc.revision,
                                                                                      self.generation):
                 return analysed
-            self._schedule(doc)
+            self.schedule(doc)
             assert doc.task is not None
             await asyncio.shield(doc.task)  # a cancelled request must not cancel the shared analysis
         return None
 
-    # Requests
-
-    async def on_pull_diagnostics(self, params: lsp.DocumentDiagnosticParams) -> lsp.DocumentDiagnosticReport:
-        doc = self.documents.get(params.text_document.uri)
-        analysed = await self._current(doc) if doc is not None and doc.kind == "dockerfile" else None
-        if analysed is None:
-            return lsp.RelatedFullDocumentDiagnosticReport(items=[])
-        if params.previous_result_id == analysed.result_id:
-            return lsp.RelatedUnchangedDocumentDiagnosticReport(result_id=analysed.result_id)
-        return lsp.RelatedFullDocumentDiagnosticReport(items=analysed.diagnostics, result_id=analysed.result_id)
-
-    async def on_code_action(self, params: lsp.CodeActionParams) -> list[lsp.CodeAction] | None:
-        doc = self.documents.get(params.text_document.uri)
-        analysed = await self._current(doc) if doc is not None and doc.kind == "dockerfile" else None
-        if doc is None or analysed is None:
-            return None
-        only = params.context.only
-        actions: list[lsp.CodeAction] = []
-        if kind_requested(lsp.CodeActionKind.QuickFix, only):
-            actions.extend(self._quick_fixes(doc.uri, analysed, to_span(analysed.lines, params.range,
-                                                                        self.encoding)))
-        if kind_requested(FIX_ALL_KIND, only) and safe_fixes(analysed.findings):
-            fixed = await self._fixed_text(analysed)
-            if fixed != analysed.text:
-                span, new_text = changed_span(analysed.text, fixed)
-                actions.append(lsp.CodeAction(
-                    title=FIX_ALL_TITLE, kind=FIX_ALL_KIND,
-                    edit=self._workspace_edit(doc.uri, analysed, [Edit(span, new_text)])))
-        return actions
-
-    def _quick_fixes(self, uri: str, analysed: Analysed, wanted: Span) -> list[lsp.CodeAction]:
-        actions: list[lsp.CodeAction] = []
-        for finding, diagnostic in zip(analysed.findings, analysed.diagnostics):
-            if finding.span.start > wanted.end or wanted.start > finding.span.end:
-                continue
-            preferred = next((fix for fix in finding.fixes if fix.safe), None)
-            for fix in finding.fixes:
-                actions.append(lsp.CodeAction(
-                    title=fix.title, kind=lsp.CodeActionKind.QuickFix, diagnostics=[diagnostic],
-                    is_preferred=fix is preferred, edit=self._workspace_edit(uri, analysed, fix.edits)))
-        return actions
-
-    async def _fixed_text(self, analysed: Analysed) -> str:
-        if analysed.fixed_text is None:
-            config = analysed.config
-            fixed, _ = await asyncio.to_thread(fix_all, analysed.text, lambda t: analyze(t, config).findings)
-            analysed.fixed_text = fixed
-        return analysed.fixed_text
-
-    def _workspace_edit(self, uri: str, analysed: Analysed, edits: Sequence[Edit]) -> lsp.WorkspaceEdit:
+    def workspace_edit(self, uri: str, analysed: Analysed, edits: Sequence[Edit]) -> lsp.WorkspaceEdit:
         text_edits = [lsp.TextEdit(range=to_range(analysed.lines, edit.span, self.encoding),
                                    new_text=edit.new_text) for edit in edits]
         if get_capability(self.client_capabilities, "workspace.workspace_edit.document_changes", False):
@@ -413,13 +306,163 @@ class DocklsServer(LanguageServer):
         return lsp.WorkspaceEdit(changes={uri: text_edits})
 
 
+def _diagnose(text: str, config: Config,
+              encoding: Encoding) -> tuple[list[Finding], LineIndex, list[lsp.Diagnostic]]:
+    """Runs in a worker thread: the findings and their diagnostics, aligned by index."""
+    findings = analyze(text, config).findings
+    lines = LineIndex(text)
+    return findings, lines, [to_diagnostic(finding, lines, encoding) for finding in findings]
+
+
+async def fixed_text(analysed: Analysed) -> str:
+    """The analysed text with every safe fix applied (computed once per analysis, in a worker thread)."""
+    if analysed.fixed_text is None:
+        config = analysed.config
+        fixed, _ = await asyncio.to_thread(fix_all, analysed.text, lambda text: analyze(text, config).findings)
+        analysed.fixed_text = fixed
+    return analysed.fixed_text
+
+
+# Handlers. pygls passes the server as ``ls``; plain functions run on the message loop in arrival
+# order, coroutines are scheduled as tasks.
+
+
+def initialize(ls: DocklsServer, params: lsp.InitializeParams) -> None:
+    # pygls has already chosen the encoding (the first of the client's list it supports, else utf-16)
+    # for its own workspace; every conversion here uses the same one.
+    ls.encoding = _ENCODINGS.get(str(ls.workspace.position_encoding), "utf-16")
+    ls.pull = get_capability(params.capabilities, "text_document.diagnostic", None) is not None
+    ls.config = config_from_rules(rules_setting(params.initialization_options))
+
+
+async def did_change_configuration(ls: DocklsServer, params: lsp.DidChangeConfigurationParams) -> None:
+    settings = params.settings
+    if settings is None and get_capability(ls.client_capabilities, "workspace.configuration", False):
+        # Clients with pull-style configuration only say that something changed: ask for it.
+        try:
+            sections = await ls.workspace_configuration_async(
+                lsp.ConfigurationParams(items=[lsp.ConfigurationItem(section="dockls")]))
+        except Exception:
+            log.exception("workspace/configuration failed")
+            return
+        settings = {"dockls": sections[0]} if sections else None
+    if settings is None:
+        return
+    ls.config = config_from_rules(rules_setting(settings))
+    ls.generation += 1
+    if ls.pull:
+        if get_capability(ls.client_capabilities, "workspace.diagnostics.refresh_support", False):
+            ls.workspace_diagnostic_refresh(None)
+        return
+    for doc in ls.documents.values():
+        if doc.kind == "dockerfile":
+            ls.schedule(doc)
+
+
+def did_open(ls: DocklsServer, params: lsp.DidOpenTextDocumentParams) -> None:
+    item = params.text_document
+    kind = document_kind(item.uri, item.language_id)
+    if kind is None:
+        return
+    previous = ls.documents.get(item.uri)
+    if previous is not None:
+        previous.closed = True
+    doc = Document(item.uri, kind, item.text, item.version)
+    ls.documents[item.uri] = doc
+    if kind == "dockerfile":
+        ls.schedule(doc)
+
+
+def did_change(ls: DocklsServer, params: lsp.DidChangeTextDocumentParams) -> None:
+    doc = ls.documents.get(params.text_document.uri)
+    if doc is None:
+        return
+    for change in params.content_changes:
+        doc.text = apply_change(doc.text, doc.line_index(), change, ls.encoding)
+        doc.lines = None
+    doc.version = params.text_document.version
+    doc.revision += 1
+    if doc.kind == "dockerfile":
+        ls.schedule(doc)
+
+
+def did_close(ls: DocklsServer, params: lsp.DidCloseTextDocumentParams) -> None:
+    doc = ls.documents.pop(params.text_document.uri, None)
+    if doc is None:
+        return
+    doc.closed = True
+    if doc.kind == "dockerfile" and not ls.pull:
+        ls.publish(doc.uri, [], None)
+
+
+async def document_diagnostic(ls: DocklsServer,
+                              params: lsp.DocumentDiagnosticParams) -> lsp.DocumentDiagnosticReport:
+    doc = ls.documents.get(params.text_document.uri)
+    analysed = await ls.current(doc) if doc is not None and doc.kind == "dockerfile" else None
+    if analysed is None:
+        return lsp.RelatedFullDocumentDiagnosticReport(items=[])
+    if params.previous_result_id == analysed.result_id:
+        return lsp.RelatedUnchangedDocumentDiagnosticReport(result_id=analysed.result_id)
+    return lsp.RelatedFullDocumentDiagnosticReport(items=analysed.diagnostics, result_id=analysed.result_id)
+
+
+async def code_action(ls: DocklsServer, params: lsp.CodeActionParams) -> list[lsp.CodeAction] | None:
+    doc = ls.documents.get(params.text_document.uri)
+    analysed = await ls.current(doc) if doc is not None and doc.kind == "dockerfile" else None
+    if analysed is None:
+        return None
+    only = params.context.only
+    actions: list[lsp.CodeAction] = []
+    if kind_requested(lsp.CodeActionKind.QuickFix, only):
+        wanted = to_span(analysed.lines, params.range, ls.encoding)
+        for finding, diagnostic in zip(analysed.findings, analysed.diagnostics):
+            if finding.span.start > wanted.end or wanted.start > finding.span.end:
+                continue
+            preferred = next((fix for fix in finding.fixes if fix.safe), None)
+            actions.extend(lsp.CodeAction(
+                title=fix.title, kind=lsp.CodeActionKind.QuickFix, diagnostics=[diagnostic],
+                is_preferred=fix is preferred, edit=ls.workspace_edit(params.text_document.uri, analysed, fix.edits),
+            ) for fix in finding.fixes)
+    # Automatic requests without kinds are lightbulb updates on every cursor move, which never show
+    # source actions: computing fix-all for them would be wasted work.
+    automatic = only is None and params.context.trigger_kind == lsp.CodeActionTriggerKind.Automatic
+    if kind_requested(FIX_ALL_KIND, only) and not automatic and safe_fixes(analysed.findings):
+        fixed = await fixed_text(analysed)
+        if fixed != analysed.text:
+            span, new_text = changed_span(analysed.text, fixed)
+            actions.append(lsp.CodeAction(
+                title=FIX_ALL_TITLE, kind=FIX_ALL_KIND,
+                edit=ls.workspace_edit(params.text_document.uri, analysed, [Edit(span, new_text)])))
+    return actions
+
+
+async def _serve_pipe(server: DocklsServer, stdin: BinaryIO, stdout: BinaryIO) -> None:
+    """pygls' message loop, fed by an asyncio pipe reader: pygls' own stdio reader hands every header
+    line and body to a thread and back, which costs about 0.4 ms per message."""
+    reader = asyncio.StreamReader()
+    await asyncio.get_running_loop().connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), stdin)
+    server.protocol.set_writer(StdoutWriter(stdout))
+    try:
+        await run_async(stop_event=threading.Event(), reader=reader, protocol=server.protocol, logger=log,
+                        error_handler=server.report_server_error)
+    except asyncio.IncompleteReadError:
+        log.warning("the client closed the connection in the middle of a message")
+
+
 def serve() -> None:
     """Run the language server over stdin/stdout until the client tells it to exit."""
     logging.basicConfig(stream=sys.stderr, level=logging.WARNING,
                         format="%(asctime)s dockls %(levelname)s %(name)s: %(message)s")
-    protocol_out = sys.stdout.buffer
+    protocol_in, protocol_out = sys.stdin.buffer, sys.stdout.buffer
     sys.stdout = sys.stderr  # a stray print() anywhere must not corrupt the protocol stream
-    DocklsServer().start_io(sys.stdin.buffer, protocol_out)
+    server = DocklsServer()
+    mode = os.fstat(protocol_in.fileno()).st_mode
+    # Editors connect over pipes or socket pairs. Anything else (a terminal, a file) goes through pygls'
+    # portable reader, so that no terminal is left in non-blocking mode.
+    if os.name == "posix" and (stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode)):
+        asyncio.run(_serve_pipe(server, protocol_in, protocol_out))
+    else:
+        server.start_io(protocol_in, protocol_out)
 
 
 if __name__ == "__main__":

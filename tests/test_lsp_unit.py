@@ -1,0 +1,141 @@
+"""Unit tests of the language server's translation helpers (no process, no protocol)."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from lsprotocol import types as lsp
+
+from dockls.engine import rule_by_key
+from dockls.lsp import (
+    FIX_ALL_KIND,
+    apply_change,
+    changed_span,
+    config_from_rules,
+    document_kind,
+    kind_requested,
+    rules_setting,
+    to_range,
+    to_span,
+)
+from dockls.rule import Severity
+from dockls.text import Encoding, LineIndex, Span
+
+
+def change(start: tuple[int, int], end: tuple[int, int], text: str) -> lsp.TextDocumentContentChangePartial:
+    return lsp.TextDocumentContentChangePartial(
+        range=lsp.Range(lsp.Position(*start), lsp.Position(*end)), text=text)
+
+
+@pytest.mark.parametrize(("encoding", "column"), [("utf-16", 8), ("utf-8", 12), ("utf-32", 7)])
+def test_apply_change_counts_columns_in_the_encoding(encoding: Encoding, column: int) -> None:
+    text = "FROM alpine\r\nRUN 😀名 x\r\n"  # "x" is at code point 7 of line 1
+    lines = LineIndex(text)
+    changed = apply_change(text, lines, change((1, column), (1, column + 1), "y"), encoding)
+    assert changed == "FROM alpine\r\nRUN 😀名 y\r\n"
+
+
+def test_apply_change_across_a_crlf_and_past_the_end() -> None:
+    text = "a\r\nb\r\nc"
+    lines = LineIndex(text)
+    assert apply_change(text, lines, change((0, 1), (1, 0), ""), "utf-16") == "ab\r\nc"
+    assert apply_change(text, lines, change((2, 1), (2, 1), "\r\nd"), "utf-16") == "a\r\nb\r\nc\r\nd"
+    # Positions past a line's end clamp to it, past the last line to the end of the text.
+    assert apply_change(text, lines, change((0, 99), (0, 99), "!"), "utf-16") == "a!\r\nb\r\nc"
+    assert apply_change(text, lines, change((9, 0), (9, 0), "!"), "utf-16") == "a\r\nb\r\nc!"
+    # A reversed range is read as the same range.
+    assert apply_change(text, lines, change((1, 0), (0, 1), "-"), "utf-16") == "a-b\r\nc"
+
+
+def test_apply_change_whole_document() -> None:
+    whole = lsp.TextDocumentContentChangeWholeDocument(text="FROM scratch\n")
+    assert apply_change("anything", LineIndex("anything"), whole, "utf-16") == "FROM scratch\n"
+
+
+def test_range_conversions_round_trip() -> None:
+    text = "# 😀\u2028x\rLABEL 名=1 broken\n"
+    lines = LineIndex(text)
+    span = Span(text.index("broken"), len(text) - 1)
+    for encoding in ("utf-16", "utf-8", "utf-32"):
+        range_ = to_range(lines, span, encoding)
+        assert range_.start.line == 1  # \r breaks a line, U+2028 does not
+        assert to_span(lines, range_, encoding) == span
+
+
+@pytest.mark.parametrize(("old", "new", "span", "replacement"), [
+    ("abc", "abc", Span(3, 3), ""),
+    ("RUN a\nRUN b\n", "RUN a && \\\n    b\n", Span(5, 9), " && \\\n   "),
+    ("x\r\n\r\ny", "x\r\ny", Span(3, 5), ""),
+    ("x\r\ny", "x\rz", Span(1, 4), "\rz"),  # the common prefix "x\r" would end inside the CRLF
+    ("a\r\nb", "a\nb", Span(1, 3), "\n"),  # and so would the common suffix "\nb"
+    ("", "FROM a\n", Span(0, 0), "FROM a\n"),
+    ("FROM a\n", "", Span(0, 7), ""),
+])
+def test_changed_span_is_minimal(old: str, new: str, span: Span, replacement: str) -> None:
+    assert changed_span(old, new) == (span, replacement)
+
+
+def test_changed_span_never_splits_a_crlf() -> None:
+    pieces = ["a", "b", "\r\n", "\n", "\r", " "]
+    generator = random.Random(7)
+    for _ in range(3000):
+        old = "".join(generator.choices(pieces, k=generator.randint(0, 8)))
+        new = "".join(generator.choices(pieces, k=generator.randint(0, 8)))
+        span, replacement = changed_span(old, new)
+        assert old[: span.start] + replacement + old[span.end :] == new
+        for offset in (span.start, span.end):
+            assert not (0 < offset < len(old) and old[offset - 1] == "\r" and old[offset] == "\n"), (old, new)
+
+
+def test_kind_requested_follows_the_kind_hierarchy() -> None:
+    assert kind_requested(FIX_ALL_KIND, None)
+    assert kind_requested(FIX_ALL_KIND, ["source"])
+    assert kind_requested(FIX_ALL_KIND, ["source.fixAll"])
+    assert kind_requested(FIX_ALL_KIND, [FIX_ALL_KIND])
+    assert not kind_requested(FIX_ALL_KIND, ["quickfix", "source.organizeImports"])
+    assert not kind_requested("quickfix", ["quick"])
+    assert kind_requested("quickfix", ["refactor", "quickfix"])
+
+
+@pytest.mark.parametrize(("uri", "language_id", "kind"), [
+    ("file:///p/Dockerfile", "plaintext", "dockerfile"),
+    ("file:///p/api.Dockerfile", "", "dockerfile"),
+    ("file:///p/Containerfile.prod", "", "dockerfile"),
+    ("file:///p/weird-name", "dockerfile", "dockerfile"),
+    ("untitled:Untitled-1", "containerfile", "dockerfile"),
+    ("file:///c%3A/My%20Project/Dockerfile", "", "dockerfile"),
+    ("file:///p/.dockerignore", "ignore", "ignore"),
+    ("file:///p/app.Dockerfile.dockerignore", "dockerfile", "ignore"),
+    ("file:///p/Dockerfile.py", "python", None),
+    ("file:///p/README.md", "markdown", None),
+])
+def test_document_kind(uri: str, language_id: str, kind: str | None) -> None:
+    assert document_kind(uri, language_id) == kind
+
+
+@pytest.mark.parametrize("settings", [
+    {"dockls": {"rules": {"syntax-error": "off"}}},
+    {"dockls.rules": {"syntax-error": "off"}},
+    {"rules": {"syntax-error": "off"}},
+])
+def test_rules_setting_shapes(settings: object) -> None:
+    assert rules_setting(settings) == {"syntax-error": "off"}
+
+
+@pytest.mark.parametrize("settings", [None, [], "rules", {"dockls": None}, {"dockls": {"rules": ["x"]}}, {}])
+def test_rules_setting_missing_or_malformed_means_defaults(settings: object) -> None:
+    assert rules_setting(settings) == {}
+
+
+def test_config_from_rules_keys_by_id_and_skips_what_it_does_not_know(caplog: pytest.LogCaptureFixture) -> None:
+    syntax = rule_by_key("syntax-error")
+    assert syntax is not None
+    config = config_from_rules({"SYNTAX-ERROR": " Warning ", "no-such-rule": "error", 3: "off"})
+    assert config.severities == {syntax.id: Severity.WARNING}
+    assert config_from_rules({syntax.id: "information"}).severities == {syntax.id: Severity.INFO}
+    off = config_from_rules({"syntax-error": "off"})
+    assert not off.enabled(syntax)
+    assert config_from_rules({"syntax-error": "loud"}).severities == {}
+    assert config_from_rules({"syntax-error": None}).severities == {}
+    assert "no-such-rule" in caplog.text and "loud" in caplog.text
