@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import dockerfile
 
 from dockls.engine import analyze, rule_by_key
@@ -39,3 +41,28 @@ def assert_fix_is_safe(before: str, after: str, rule: str) -> None:
     once = fix_all_rule(before, rule)
     dockerfile.parse_string(once)
     assert fix_all_rule(once, rule) == once
+
+
+def assert_corpus_fixes_are_safe(corpus: list[Path], rule: str) -> int:
+    """Over every real-world file: the rule never raises, and on each file BuildKit accepts, fixing it
+    keeps the file valid (BuildKit, shell) and a second pass changes nothing. Returns how many files
+    the rule changed."""
+    changed = 0
+    for path in corpus:
+        text = path.read_bytes().decode("utf-8", errors="surrogateescape")
+        findings(text, rule)  # must not raise, whether BuildKit accepts the file or not
+        try:
+            dockerfile.parse_string(text)
+        except dockerfile.GoParseError:
+            continue
+        once = fix_all_rule(text, rule)
+        if once == text:
+            continue
+        changed += 1
+        try:
+            dockerfile.parse_string(once)
+        except dockerfile.GoParseError as error:
+            raise AssertionError(f"{path.name}: BuildKit rejects the fixed file: {error}") from error
+        assert shell_errors(once) <= shell_errors(text), f"{path.name}: the fix broke a RUN's shell"
+        assert fix_all_rule(once, rule) == once, f"{path.name}: a second pass changes the file"
+    return changed
