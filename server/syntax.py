@@ -526,9 +526,6 @@ class _Parser:
             inst.span = Span(inst.keyword_span.start, last.start + len(last.content))
             i = self._heredocs(inst, line, i)
             self.instructions.append(inst)
-        if "\x00" in self.text:
-            at = self.text.index("\x00")
-            self.problems.append(Problem(Span(at, at + 1), "binary content: this does not look like a Dockerfile"))
         if not self.instructions:
             self.problems.append(Problem(Span(0, 0), "file with no instructions"))
         return Dockerfile(
@@ -638,7 +635,8 @@ class _Parser:
         keyword = inst.keyword
         if keyword not in KNOWN_INSTRUCTIONS:
             inst.value = [""]
-            self.problems.append(Problem(inst.keyword_span, f"unknown instruction: {inst.keyword}"))
+            shown = inst.keyword if len(inst.keyword) <= 40 else inst.keyword[:40] + "…"
+            self.problems.append(Problem(inst.keyword_span, f"unknown instruction: {shown}"))
             return
         if not args:
             if keyword not in ("ONBUILD",):
@@ -767,6 +765,23 @@ def _json_string_spans(args: str, args_start: int, line: LogicalLine) -> list[Sp
     return spans
 
 
+def _binary_offset(text: str) -> int | None:
+    """Where a text shows it is binary data rather than a Dockerfile: a NUL character, or a beginning
+    in which more than 5% of the characters are control characters or undecodable bytes (U+FFFD)."""
+    if "\x00" in text:
+        return text.index("\x00")
+    sample = text[:4096]
+    odd = [i for i, ch in enumerate(sample) if (ch < " " and ch not in "\t\n\r\f\v") or ch == "\ufffd"]
+    if len(odd) >= 8 and len(odd) > len(sample) // 20:
+        return odd[0]
+    return None
+
+
 def parse(text: str) -> Dockerfile:
-    """Parse a Dockerfile. Never raises on any input string."""
+    """Parse a Dockerfile. Never raises on any input string. Binary data yields one problem and no
+    instructions, rather than a diagnostic for every line of noise."""
+    binary_at = _binary_offset(text)
+    if binary_at is not None:
+        problem = Problem(Span(binary_at, binary_at + 1), "binary content: this does not look like a Dockerfile")
+        return Dockerfile(text, [], [], [], [problem], "\\")
     return _Parser(text).parse()

@@ -119,9 +119,18 @@ def test_half_typed_and_empty_files() -> None:
     assert parse("").problems[0].message == "file with no instructions"
 
 
-def test_binary_content_is_reported() -> None:
-    tree = parse("\x00\x01\x02FROM\x00")
-    assert any("binary" in p.message for p in tree.problems)
+def test_binary_content_is_one_problem_not_a_line_of_noise_each() -> None:
+    noise = "".join(chr(c) for c in range(1, 32)) * 20 + "\ufffd\nFROM x\n" * 30
+    for text in ("\x00\x01\x02FROM\x00", noise, "FROM alpine\nRUN echo \x00\n"):
+        tree = parse(text)
+        assert [p.message for p in tree.problems] == ["binary content: this does not look like a Dockerfile"]
+        assert tree.instructions == []
+    assert parse("FROM alpine\nRUN echo \x1b[1mbold\n").problems == []  # one escape is not binary
+
+
+def test_long_unknown_keywords_are_shortened_in_messages() -> None:
+    (problem,) = parse("X" * 500 + " y\nFROM a\n").problems
+    assert problem.message == "unknown instruction: " + "X" * 40 + "…"
 
 
 def _check_spans(text: str) -> None:
