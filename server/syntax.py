@@ -15,6 +15,7 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from dockls.text import Span
 
@@ -519,7 +520,7 @@ class _Parser:
                 line.starts.append(len(line.text))
                 line.sources.append(raw.start + piece_offset)
                 line.text += piece
-            inst = self._instruction(line, start_line, i - 1)
+            inst = self._reused_instruction(line, start_line, i - 1)
             inst.comments = pending_comments
             pending_comments = []
             last = self.lines[last_content]
@@ -531,6 +532,15 @@ class _Parser:
         return Dockerfile(
             self.text, self.instructions, self.directives, self.comments, self.problems, self.escape
         )
+
+    def _reused_instruction(self, line: LogicalLine, start_line: int, end_line: int) -> Instruction:
+        """``_instruction``, from a cache of position-free templates: in an editor, an edit changes one
+        instruction and every other one is parsed again only to be moved."""
+        base = line.sources[0]
+        template, problems = _template(line.text, tuple(line.starts), tuple(s - base for s in line.sources),
+                                       self.escape)
+        self.problems.extend(Problem(_moved(p.span, base), p.message, p.severity) for p in problems)
+        return _moved_instruction(template, base, line, start_line, end_line)
 
     def _heredocs(self, inst: Instruction, line: LogicalLine, i: int) -> int:
         target = inst.command
@@ -744,6 +754,55 @@ def _tail(line: LogicalLine, start: int, text: str) -> LogicalLine:
             starts.append(max(0, piece_start - start))
             sources.append(source + max(0, start - piece_start))
     return LogicalLine(text, starts, sources)
+
+
+@lru_cache(maxsize=4096)
+def _template(text: str, starts: tuple[int, ...], sources: tuple[int, ...],
+              escape: str) -> tuple[Instruction, tuple[Problem, ...]]:
+    """An instruction parsed as if its line began at offset 0, with the problems it has."""
+    parser = _Parser("")
+    parser.escape = escape
+    inst = parser._instruction(LogicalLine(text, list(starts), list(sources)), 0, 0)
+    return inst, tuple(parser.problems)
+
+
+def _moved(span: Span, delta: int) -> Span:
+    return Span(span.start + delta, span.end + delta)
+
+
+def _moved_flag(flag: Flag, delta: int) -> Flag:
+    return Flag(
+        flag.name,
+        flag.value,
+        flag.raw,
+        _moved(flag.span, delta),
+        _moved(flag.value_span, delta) if flag.value_span else None,
+        tuple(FlagOption(o.key, o.value, _moved(o.span, delta)) for o in flag.options),
+    )
+
+
+def _moved_instruction(template: Instruction, delta: int, line: LogicalLine, start_line: int,
+                       end_line: int) -> Instruction:
+    """A fresh copy of a template instruction, ``delta`` characters further into the document."""
+    inst = Instruction(
+        keyword=template.keyword,
+        keyword_span=_moved(template.keyword_span, delta),
+        span=_moved(template.span, delta),
+        start_line=start_line,
+        end_line=end_line,
+        line=line,
+        flags=[_moved_flag(flag, delta) for flag in template.flags],
+        args=template.args,
+        args_span=_moved(template.args_span, delta),
+        args_index=template.args_index,
+        json=template.json,
+        value=list(template.value),
+        value_spans=[_moved(span, delta) for span in template.value_spans],
+    )
+    if template.sub is not None:
+        sub_line = _tail(line, template.args_index, template.args)
+        inst.sub = _moved_instruction(template.sub, delta, sub_line, start_line, end_line)
+    return inst
 
 
 def _reject_constant(name: str) -> None:

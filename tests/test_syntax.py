@@ -163,3 +163,28 @@ def test_random_garbage_never_raises() -> None:
     rng = random.Random(99)
     for _ in range(300):
         _check_spans("".join(chr(rng.randrange(0, 0x3000)) for _ in range(rng.randrange(0, 300))))
+
+
+def _flatten(tree_text: str, shift: int) -> list[object]:
+    """Every position-bearing part of a tree, moved back by ``shift``."""
+    out: list[object] = []
+
+    def back(span: Span) -> tuple[int, int]:
+        return span.start - shift, span.end - shift
+
+    tree = parse(tree_text)
+    for inst in tree.walk():
+        out += [inst.keyword, back(inst.span), back(inst.keyword_span), back(inst.args_span), inst.value]
+        out += [back(s) for s in inst.value_spans]
+        out += [(f.raw, back(f.span), [back(o.span) for o in f.options]) for f in inst.flags]
+        out += [(h.name, back(h.body_span), back(h.marker_span)) for h in inst.heredocs]
+        out += [inst.line.offset(i) - shift for i in range(len(inst.line.text))]
+    out += [(p.message, back(p.span)) for p in tree.problems]
+    return out
+
+
+def test_reused_instructions_are_exact_wherever_they_move() -> None:
+    text = ("FROM a\nONBUILD RUN --mount=type=cache,target=/x apt-get \\\n  # c\n  install y\n"
+            "RUN <<EOF\necho\nEOF\nBOGUS 1\nENV X\nCOPY --chown=a:b [\"x\", \"y\"] /z/\n")
+    prefix = "# moved down\n\n"
+    assert _flatten(prefix + text, len(prefix)) == _flatten(text, 0)
