@@ -81,7 +81,7 @@ class Mount:
         return path == target or path.startswith(target.rstrip("/") + "/")
 
 
-@dataclass
+@dataclass(eq=False)  # identity: two RUNs with the same text are still two RUNs
 class Run:
     """A RUN instruction (or the RUN of an ONBUILD) with what it executes."""
 
@@ -102,7 +102,7 @@ class Run:
         return [cmd for cmd in self.commands if cmd.name in names]
 
 
-@dataclass
+@dataclass(eq=False)  # identity: stages are compared and looked up as objects
 class Stage:
     index: int
     from_instruction: Instruction
@@ -258,7 +258,10 @@ class Model:
             opaque = not inst.args
             line = inst.line
             start = inst.args_index
-            script = parse_script(inst.args, lambda i: line.offset(start + i))
+            # A single-line RUN maps by a constant shift (a C-level callable: this runs per word).
+            to_document = (line.sources[0] + start).__add__ if len(line.starts) == 1 else (
+                lambda i: line.offset(start + i))
+            script = parse_script(inst.args, to_document)
             commands = [c for c in script.commands if c.words]
             errors = script.has_errors and not inst.heredocs
             if inst.heredocs and commands:

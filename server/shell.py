@@ -5,7 +5,7 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import tree_sitter_bash
 from tree_sitter import Language, Node, Parser, Tree
@@ -28,7 +28,7 @@ class ShellCommand:
     assignments: tuple[str, ...]
     span: Span
 
-    @property
+    @cached_property
     def name(self) -> str:
         """The program's base name: ``/usr/bin/pip3`` → ``pip3``."""
         return posixpath.basename(self.words[0].text) if self.words else ""
