@@ -18,6 +18,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import os
 import stat
@@ -36,7 +37,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol, lsp_method
 
 from dockls import __version__
-from dockls.engine import Config, analyze, rule_by_key
+from dockls.engine import Config, all_rules, analyze, rule_by_key
 from dockls.files import is_dockerfile, is_ignore_file
 from dockls.fixes import fix_all, safe_fixes
 from dockls.rule import Edit, Finding, Severity
@@ -456,6 +457,10 @@ def serve() -> None:
     protocol_in, protocol_out = sys.stdin.buffer, sys.stdout.buffer
     sys.stdout = sys.stderr  # a stray print() anywhere must not corrupt the protocol stream
     server = DocklsServer()
+    all_rules()  # import every rule now, not on the first keystroke
+    # Everything alive now (pygls, lsprotocol, the rules) lives as long as the process: keep it out of
+    # the cyclic collector, whose full passes would otherwise walk it again and again while typing.
+    gc.freeze()
     mode = os.fstat(protocol_in.fileno()).st_mode
     # Editors connect over pipes or socket pairs. Anything else (a terminal, a file) goes through pygls'
     # portable reader, so that no terminal is left in non-blocking mode.
