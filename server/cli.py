@@ -133,6 +133,7 @@ def _json_finding(path: str, index: LineIndex, finding: Finding) -> dict[str, An
         "message": finding.message,
         "fix": fix_kind(finding),
         "url": finding.rule.url,
+        "related": [{"range": _range(index, item.span), "message": item.message} for item in finding.related],
     }
 
 

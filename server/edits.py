@@ -16,7 +16,7 @@ from tree_sitter import Node
 
 from dockls.rule import Edit
 from dockls.shell import ShellCommand, Word, syntax_tree
-from dockls.syntax import Heredoc, Instruction
+from dockls.syntax import Dockerfile, Heredoc, Instruction
 from dockls.text import Span
 
 
@@ -320,3 +320,15 @@ def remove_command(text: str, inst: Instruction, command: ShellCommand) -> Edit 
     if any(line.lstrip().startswith("#") for line in removed.split("\n")[1:]):
         return None
     return Edit(span, "")
+
+
+SYNTAX_DIRECTIVE = "# syntax=docker/dockerfile:1"
+
+
+def syntax_directive(text: str, tree: Dockerfile) -> Edit | None:
+    """An edit adding ``# syntax=docker/dockerfile:1`` as the first line when the file has no syntax
+    directive (needed by older builders for ``--mount``, heredocs …); None when it has one."""
+    if tree.directive("syntax") is not None:
+        return None
+    at = 1 if text.startswith("\ufeff") else 0
+    return Edit(Span(at, at), SYNTAX_DIRECTIVE + newline_of(text))

@@ -155,7 +155,11 @@ def to_span(lines: LineIndex, range_: lsp.Range, encoding: Encoding) -> Span:
     return Span(min(start, end), max(start, end))
 
 
-def to_diagnostic(finding: Finding, lines: LineIndex, encoding: Encoding) -> lsp.Diagnostic:
+def to_diagnostic(finding: Finding, lines: LineIndex, encoding: Encoding, uri: str = "") -> lsp.Diagnostic:
+    related = [
+        lsp.DiagnosticRelatedInformation(lsp.Location(uri, to_range(lines, item.span, encoding)), item.message)
+        for item in finding.related
+    ]
     return lsp.Diagnostic(
         range=to_range(lines, finding.span, encoding),
         message=finding.message,
@@ -163,6 +167,7 @@ def to_diagnostic(finding: Finding, lines: LineIndex, encoding: Encoding) -> lsp
         code=finding.rule.id,
         code_description=lsp.CodeDescription(href=finding.rule.url),
         source="dockls",
+        related_information=related or None,
     )
 
 
@@ -268,7 +273,7 @@ class DocklsServer(LanguageServer):
                 generation, config = self.generation, self.config
                 try:
                     findings, lines, diagnostics = await asyncio.to_thread(
-                        _diagnose, text, config, self.encoding)
+                        _diagnose, text, config, self.encoding, doc.uri)
                 except Exception:
                     log.exception("analysing %s failed", doc.uri)
                     self.log_to_client(f"dockls: analysing {doc.uri} failed (see the server's stderr)")
@@ -307,12 +312,12 @@ class DocklsServer(LanguageServer):
         return lsp.WorkspaceEdit(changes={uri: text_edits})
 
 
-def _diagnose(text: str, config: Config,
-              encoding: Encoding) -> tuple[list[Finding], LineIndex, list[lsp.Diagnostic]]:
+def _diagnose(text: str, config: Config, encoding: Encoding,
+              uri: str) -> tuple[list[Finding], LineIndex, list[lsp.Diagnostic]]:
     """Runs in a worker thread: the findings and their diagnostics, aligned by index."""
     findings = analyze(text, config).findings
     lines = LineIndex(text)
-    return findings, lines, [to_diagnostic(finding, lines, encoding) for finding in findings]
+    return findings, lines, [to_diagnostic(finding, lines, encoding, uri) for finding in findings]
 
 
 async def fixed_text(analysed: Analysed) -> str:

@@ -47,12 +47,21 @@ class Fix:
 
 
 @dataclass(frozen=True)
+class Related:
+    """Another place that explains a finding, e.g. the earlier layer that holds the files."""
+
+    span: Span
+    message: str
+
+
+@dataclass(frozen=True)
 class Finding:
     rule: Rule
     span: Span
     message: str
     fixes: tuple[Fix, ...] = ()
     severity: Severity | None = None  # overrides the rule's default (configuration)
+    related: tuple[Related, ...] = ()
 
     @property
     def effective_severity(self) -> Severity:
@@ -76,5 +85,5 @@ class Rule:
     def url(self) -> str:
         return f"{DOCS_BASE}/{self.name}.md"
 
-    def finding(self, span: Span, message: str, *fixes: Fix) -> Finding:
-        return Finding(self, span, message, tuple(fixes))
+    def finding(self, span: Span, message: str, *fixes: Fix, related: tuple[Related, ...] = ()) -> Finding:
+        return Finding(self, span, message, tuple(fixes), related=related)

@@ -21,7 +21,7 @@ def _every_run(model: Model) -> Iterator[Finding]:
 
 
 RUN_RULE = Rule("TST001", "every-run", "Flags every RUN", Severity.WARNING, "test", FixAvailability.NONE,
-                _every_run)
+                _every_run, hadolint=("DL3059",), buildkit=("RunEverywhere",))
 
 
 def _explode(model: Model) -> Iterator[Finding]:
@@ -60,6 +60,19 @@ def test_suppression_comment_above_an_instruction() -> None:
     text = "FROM a\n# dockls ignore=every-run\nRUN a\n# dockls ignore=TST001, other\nRUN b\nRUN c\n"
     found = analyze(text, rules=[RUN_RULE]).findings
     assert [text[f.span.start : f.span.start + 5] for f in found] == ["RUN c"]
+
+
+def test_hadolint_pragmas_silence_the_equivalent_rule() -> None:
+    text = "FROM a\n# hadolint ignore=DL3008,DL3059\nRUN a\n# hadolint ignore=DL3008\nRUN b\n"
+    found = analyze(text, rules=[RUN_RULE]).findings
+    assert [text[f.span.start : f.span.start + 5] for f in found] == ["RUN b"]
+    assert analyze("FROM a\n# hadolint global ignore=DL3059\nRUN a\n", rules=[RUN_RULE]).findings == []
+
+
+def test_buildkit_check_skip_silences_the_equivalent_rule() -> None:
+    for directive in ("# check=skip=RunEverywhere", "# check=skip=Other,runeverywhere;error=true", "# check=skip=all"):
+        assert analyze(f"{directive}\nFROM a\nRUN a\n", rules=[RUN_RULE]).findings == []
+    assert len(analyze("# check=skip=Other\nFROM a\nRUN a\n", rules=[RUN_RULE]).findings) == 1
 
 
 def test_global_suppression() -> None:
