@@ -174,7 +174,7 @@ def test_json_output_schema(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     assert err == "Found 3 problems in 1 file (1 fixable with --fix).\n"
     assert [f["name"] for f in findings] == ["test-keyword-case", "test-maintainer", "syntax-error"]
     for finding in findings:
-        assert set(finding) == {"path", "range", "id", "name", "severity", "message", "fix", "url"}
+        assert set(finding) == {"path", "range", "id", "name", "severity", "message", "fix", "url", "related"}
         assert finding["path"] == str(path)
     keyword, maintainer, syntax = findings
     assert keyword == {
@@ -186,6 +186,7 @@ def test_json_output_schema(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
         "message": "from should be written FROM",
         "fix": "safe",
         "url": KEYWORD_CASE.url,
+        "related": [],
     }
     assert (maintainer["fix"], maintainer["severity"]) == ("unsafe", "info")
     assert maintainer["range"]["end"] == {"line": 2, "column": 14, "offset": 25}
