@@ -48,6 +48,25 @@ offered when that equivalence holds for the whole text:
 Otherwise the finding says why it has no fix. One thing does change, by design: once merged, a
 change to any of the commands re-runs all of them on the next build.
 
+When the file's syntax directive selects a frontend with heredocs — `# syntax=docker/dockerfile:1`,
+`1.4` or later, or the labs channel from `1.3-labs` — a second fix offers the merged RUN as a heredoc,
+one command per line:
+```dockerfile
+RUN <<EOF
+apt-get update &&
+apt-get install -y --no-install-recommends curl
+EOF
+```
+BuildKit runs a heredoc with the plain shell, without `-e`: a failing line would be ignored and only
+the last line's status would count. So the commands stay chained with `&&` at the ends of the lines,
+and the heredoc means exactly what the `&&` merge means. (A `set -e` first line would not do: it
+ignores a failure on the left of `&&`, and changes how subshells and `{ …; }` groups behave.) Each
+command keeps its continuation lines, unless only the joined text means the same to the shell (a
+quote or a comment line inside it). The heredoc fix is not offered without such a directive (older
+frontends reject heredocs), in CRLF files (the shell would get a carriage return at the end of every
+line) or with another escape character than `\\`. `--fix` applies the `&&` merge; the heredoc merge
+is a code action to choose instead.
+
 RUNs with different flags (`--mount`, `--network`, `--security`, …), exec-form RUNs and ONBUILD RUNs
 are never grouped: they cannot be merged. Heredoc RUNs and RUNs in a non-POSIX shell are grouped
 but get no fix.
@@ -75,9 +94,10 @@ from collections.abc import Iterator, Sequence
 
 from tree_sitter import Node
 
-from dockls.edits import ShellPart, chain_after, indent_of, line_start, newline_of, top_level_parts
+from dockls.edits import ShellPart, chain_after, indent_of, line_body, line_start, newline_of, top_level_parts
 from dockls.model import Model, Run, Stage
 from dockls.rule import Edit, Finding, Fix, FixAvailability, Rule, Severity
+from dockls.syntax import Dockerfile, Instruction
 from dockls.text import Span
 
 # Builtins whose effect outlives the command: merged, the commands after them would see it.
@@ -94,6 +114,10 @@ DAEMON_STARTERS = frozenset({
 ASSIGNING_TOKENS = frozenset({"=", ":=", "+=", "-=", "*=", "/=", "%=", "<<=", ">>=", "&=", "^=", "|=", "++", "--"})
 # Comments addressed to a tool (`# dockls ignore=…`, `# hadolint ignore=…`) apply to the instruction below.
 _DIRECTIVE_COMMENT = re.compile(r"\b(ignore|disable)\s*=", re.IGNORECASE)
+# `# syntax=` values that select Docker's Dockerfile frontend, and the version in its tag.
+_DOCKERFILE_FRONTEND = re.compile(
+    r"(?:docker\.io/)?docker/dockerfile(?:-upstream)?(?::(?P<tag>[^@\s]+))?(?P<digest>@\S+)?")
+_FRONTEND_VERSION = re.compile(r"(\d+)(?:\.(\d+))?(?:\.\d+)?(-labs)?")
 # The shell state of a subshell or a command substitution ends with it.
 OWN_SHELL = frozenset({"subshell", "command_substitution", "process_substitution"})
 
@@ -134,7 +158,8 @@ def _finding(model: Model, group: list[Run]) -> Finding:
     fix, reason = _merge(model, group)
     if fix is None:
         return RULE.finding(span, f"{message} (no automatic fix: {reason})")
-    return RULE.finding(span, message, fix)
+    heredoc = _heredoc_merge(model, group)
+    return RULE.finding(span, message, fix, *((heredoc,) if heredoc is not None else ()))
 
 
 def _merge(model: Model, group: list[Run]) -> tuple[Fix | None, str]:
@@ -178,6 +203,86 @@ def _merge(model: Model, group: list[Run]) -> tuple[Fix | None, str]:
         above = line_start(text, first.keyword_span.start)
         edits.insert(0, Edit(Span(above, above), "".join(directives)))
     return Fix(f"Merge the {len(group)} RUN instructions into one", tuple(edits)), ""
+
+
+def heredocs_allowed(tree: Dockerfile) -> bool:
+    """Whether the file's syntax directive selects a Dockerfile frontend with RUN heredocs: 1.4 or later
+    (``docker/dockerfile:1``, ``:1.4``, ``:1.10.0``, ``:latest`` …) or the labs channel from 1.3."""
+    directive = tree.directive("syntax")
+    match = _DOCKERFILE_FRONTEND.fullmatch(directive.value.strip()) if directive is not None else None
+    if match is None:
+        return False
+    if match.group("tag") is None:
+        return match.group("digest") is None  # untagged is latest; a bare digest may pin any version
+    tag = match.group("tag")
+    if tag in ("latest", "labs", "master", "master-labs"):
+        return True
+    version = _FRONTEND_VERSION.fullmatch(tag)
+    if version is None:
+        return False
+    major, minor, labs = int(version.group(1)), version.group(2), version.group(3)
+    if major != 1 or minor is None:
+        return major >= 1
+    return int(minor) >= 4 or (labs is not None and int(minor) >= 3)
+
+
+def _heredoc_merge(model: Model, group: list[Run]) -> Fix | None:
+    """The same merge as one heredoc RUN, one command per line, when the syntax directive allows it.
+
+    BuildKit hands a heredoc to the shell without ``-e``: only the last line's status would count. So
+    the commands stay chained with ``&&`` at the line ends, exactly as in the ``&&`` merge; ``set -e``
+    would not do, as it ignores a failure on the left of ``&&`` and changes subshells and groups.
+    """
+    text = model.text
+    # A CRLF file would hand the shell a "\r" at the end of every line of the heredoc.
+    if not heredocs_allowed(model.tree) or model.tree.escape != "\\" or "\r" in text:
+        return None
+    first = group[0].instruction
+    indent = indent_of(text, first.keyword_span.start)
+    lines: list[tuple[str, bool]] = []  # (line, whether it is a command, which may need `&&`)
+    directives: list[str] = []
+    for position, run in enumerate(group):
+        for comment in _comment_lines(text, group[position - 1], run) if position else ():
+            if _DIRECTIVE_COMMENT.search(comment):
+                directives.append(indent + comment + "\n")
+            else:
+                lines.append((indent + comment, False))
+        lines.extend((indent + command, True) for command in _commands(text, run.instruction))
+    last = max(k for k, (_, is_command) in enumerate(lines) if is_command)
+    body = "".join(f"{line} &&\n" if is_command and k < last else f"{line}\n"
+                   for k, (line, is_command) in enumerate(lines))
+    delimiter = next(name for name in ("EOF", "EOT", "SCRIPT", "END_OF_SCRIPT")
+                     if all(line.strip() != name for line in body.split("\n")))
+    # The terminator stays unindented: with `<<EOF` only a line that is exactly `EOF` ends the body.
+    edits = [Edit(Span(first.args_span.start, group[-1].instruction.span.end), f"<<{delimiter}\n{body}{delimiter}")]
+    if directives:
+        above = line_start(text, first.keyword_span.start)
+        edits.insert(0, Edit(Span(above, above), "".join(directives)))
+    return Fix(f"Merge the {len(group)} RUN instructions into one heredoc RUN", tuple(edits))
+
+
+def _commands(text: str, inst: Instruction) -> list[str]:
+    """The RUN's shell text split at its top-level ``&&``, each piece as written — continuation lines
+    kept — unless only the joined text means the same to the shell: a Dockerfile comment line or a
+    quote inside the piece, or trailing blanks after a continuation's backslash."""
+    body = line_body(inst)
+    parts = top_level_parts(body.source) or ()
+    pieces: list[list[ShellPart]] = [[]]
+    for part in parts:
+        if part.kind == "&&":
+            pieces.append([])
+        else:
+            pieces[-1].append(part)
+    commands = []
+    for piece in filter(None, pieces):
+        start, end = piece[0].start, piece[-1].end
+        written = text[body.start_at(start) : body.end_at(end)]
+        lines = written.split("\n")
+        if len(lines) > 1 and ("'" in written or any(not line.endswith("\\") for line in lines[:-1])
+                               or any(line.lstrip().startswith("#") for line in lines[1:])):
+            written = body.source[start:end]
+        commands.append(written)
+    return commands
 
 
 def _chain_problem(parts: Sequence[ShellPart], *, first: bool) -> str | None:

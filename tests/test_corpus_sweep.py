@@ -22,7 +22,7 @@ from dockls.rule import Rule
 from dockls.text import LineIndex
 from tests.rules.helpers import shell_errors
 
-FINDING_FIELDS = {"path", "range", "id", "name", "severity", "message", "fix", "url"}
+FINDING_FIELDS = {"path", "range", "id", "name", "severity", "message", "fix", "url", "related"}
 
 
 def _dockls(*args: str) -> subprocess.CompletedProcess[str]:

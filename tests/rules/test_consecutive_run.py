@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import re
+import subprocess
 from pathlib import Path
 
 import dockerfile
 import pytest
 
-from tests.rules.helpers import apply_fix, assert_corpus_fixes_are_safe, assert_fix_is_safe, findings, fix_all_rule
+from tests.rules.helpers import (
+    apply_fix,
+    assert_corpus_fixes_are_safe,
+    assert_fix_is_safe,
+    findings,
+    fix_all_rule,
+    shell_errors,
+)
 
 NAME = "consecutive-run"
 
@@ -221,3 +229,118 @@ def test_invalid_shell_prevents_the_fix() -> None:
 
 def test_fix_all_over_the_corpus_keeps_files_valid(corpus: list[Path]) -> None:
     assert assert_corpus_fixes_are_safe(corpus, NAME) > 0
+
+
+# -- the heredoc form, when the syntax directive allows heredocs -------------------------------------------
+
+
+SYNTAX = "# syntax=docker/dockerfile:1\n"
+
+
+def heredoc_fix(text: str) -> str:
+    """The text after the second (heredoc) fix, checked: BuildKit reads one RUN with that heredoc, the
+    shell parses it, the rule is silent, and the `&&` merge stays the first fix."""
+    [finding] = findings(text, NAME)
+    chained, heredoc = finding.fixes
+    assert chained.title.endswith("into one") and heredoc.title.endswith("into one heredoc RUN")
+    after = apply_fix(text, heredoc)
+    [run] = [cmd for cmd in dockerfile.parse_string(after) if cmd.cmd == "RUN"]
+    assert run.heredocs and run.value[0].startswith("<<")
+    assert shell_errors(after) == 0
+    assert findings(after, NAME) == []
+    assert fix_all_rule(text, NAME) == apply_fix(text, chained)
+    return after
+
+
+def heredoc_script(text: str) -> str:
+    """What the shell gets from the file's one heredoc RUN."""
+    [run] = [cmd for cmd in dockerfile.parse_string(text) if cmd.cmd == "RUN"]
+    return str(run.heredocs[0].content)
+
+
+def test_heredoc_merge_puts_one_command_per_line_chained_with_and() -> None:
+    text = (SYNTAX + "FROM debian\nRUN apt-get update\nRUN apt-get install -y --no-install-recommends curl && \\\n"
+            "    rm -rf /var/lib/apt/lists/*\n")
+    assert heredoc_fix(text) == (SYNTAX + "FROM debian\nRUN <<EOF\napt-get update &&\n"
+                                 "apt-get install -y --no-install-recommends curl &&\n"
+                                 "rm -rf /var/lib/apt/lists/*\nEOF\n")
+
+
+def test_heredoc_merge_fails_like_the_runs_it_replaces(tmp_path: Path) -> None:
+    # BuildKit runs the body without -e: the `&&` at the line ends are what stops it after a failure.
+    text = SYNTAX + f"FROM debian\nRUN touch {tmp_path}/first\nRUN false\nRUN touch {tmp_path}/never\n"
+    script = heredoc_script(heredoc_fix(text))
+    result = subprocess.run(["sh", "-c", script], check=False)
+    assert result.returncode != 0
+    assert (tmp_path / "first").exists() and not (tmp_path / "never").exists()
+
+
+def test_heredoc_merge_keeps_flags_continuations_and_comments() -> None:
+    text = (SYNTAX + "FROM debian\nRUN --mount=type=cache,target=/var/cache/apt apt-get update\n"
+            "# the packages\n# hadolint ignore=DL3008\n"
+            "RUN --mount=type=cache,target=/var/cache/apt apt-get install -y \\\n      curl \\\n      git\n")
+    assert heredoc_fix(text) == (SYNTAX + "FROM debian\n# hadolint ignore=DL3008\n"
+                                 "RUN --mount=type=cache,target=/var/cache/apt <<EOF\napt-get update &&\n"
+                                 "# the packages\napt-get install -y \\\n      curl \\\n      git\nEOF\n")
+
+
+def test_heredoc_merge_joins_a_command_only_where_its_lines_would_mean_something_else() -> None:
+    # A quote across lines keeps the backslash inside '…' in a heredoc; a Dockerfile comment line
+    # inside a continuation would become a shell comment.
+    text = SYNTAX + "FROM debian\nRUN echo 'a \\\n  b'\nRUN make \\\n# all of it\n  all\n"
+    assert heredoc_fix(text) == SYNTAX + "FROM debian\nRUN <<EOF\necho 'a   b' &&\nmake   all\nEOF\n"
+
+
+def test_heredoc_merge_keeps_the_operators_of_the_first_run() -> None:
+    text = SYNTAX + "FROM debian\n  RUN a || b; c\n  RUN d && e\n"
+    assert heredoc_fix(text) == SYNTAX + "FROM debian\n  RUN <<EOF\n  a || b; c &&\n  d &&\n  e\nEOF\n"
+
+
+def test_heredoc_merge_picks_a_delimiter_no_line_uses() -> None:
+    text = SYNTAX + "FROM debian\nRUN a\nRUN echo \\\nEOF\n"
+    assert heredoc_fix(text) == SYNTAX + "FROM debian\nRUN <<EOT\na &&\necho \\\nEOF\nEOT\n"
+
+
+@pytest.mark.parametrize(("syntax", "allowed"), [
+    ("docker/dockerfile:1", True), ("docker/dockerfile:1.4", True), ("docker/dockerfile:1.10.0", True),
+    ("docker/dockerfile:1-labs", True), ("docker/dockerfile:1.3-labs", True), ("docker/dockerfile:1.3.0-labs", True),
+    ("docker.io/docker/dockerfile:1.7", True), ("docker/dockerfile-upstream:master", True),
+    ("docker/dockerfile", True), ("docker/dockerfile:latest", True), ("docker/dockerfile:2", True),
+    ("docker/dockerfile:1.7@sha256:" + "a" * 64, True),
+    ("docker/dockerfile:1.3", False), ("docker/dockerfile:1.2", False), ("docker/dockerfile:1.0-experimental", False),
+    ("docker/dockerfile:1.2-labs", False), ("docker/dockerfile@sha256:" + "a" * 64, False),
+    ("example.com/frontend:1", False),
+])
+def test_the_syntax_directive_decides(syntax: str, allowed: bool) -> None:
+    text = f"# syntax={syntax}\nFROM debian\nRUN a\nRUN b\n"
+    [finding] = findings(text, NAME)
+    assert len(finding.fixes) == (2 if allowed else 1)
+
+
+@pytest.mark.parametrize("text", [
+    pytest.param("FROM debian\nRUN a\nRUN b\n", id="no syntax directive"),
+    pytest.param(SYNTAX.replace("\n", "\r\n") + "FROM debian\r\nRUN a\r\nRUN b\r\n", id="CRLF"),
+    pytest.param(SYNTAX + "# escape=`\nFROM debian\nSHELL [\"/bin/sh\", \"-c\"]\nRUN a\nRUN b\n", id="backtick escape"),
+])
+def test_no_heredoc_merge(text: str) -> None:
+    [finding] = findings(text, NAME)
+    [fix] = finding.fixes
+    assert fix.safe
+
+
+def test_no_heredoc_merge_where_the_and_merge_is_refused() -> None:
+    assert "`cd`" in no_fix_reason(SYNTAX + "FROM debian\nRUN cd /x\nRUN make\n")
+
+
+def test_heredoc_merges_over_the_corpus_stay_valid(corpus: list[Path]) -> None:
+    offered = 0
+    for path in corpus:
+        text = path.read_bytes().decode("utf-8", errors="surrogateescape")
+        for finding in findings(text, NAME):
+            if len(finding.fixes) < 2:
+                continue
+            offered += 1
+            after = apply_fix(text, finding.fixes[1])
+            dockerfile.parse_string(after)
+            assert shell_errors(after) <= shell_errors(text), path.name
+    assert offered > 0
