@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable, Iterable
 
 from dockls.rule import Edit, Finding, Fix
+from dockls.syntax import parse
 
-MAX_PASSES = 10
+MAX_PASSES = 25
 
 
 class OverlappingEdits(ValueError):
@@ -38,16 +40,25 @@ def _overlaps(a: Fix, taken: list[Edit]) -> bool:
     return False
 
 
-def safe_fixes(findings: Iterable[Finding]) -> list[Fix]:
-    """The first safe fix of each finding, keeping only those that do not touch each other."""
+def safe_fixes(findings: Iterable[Finding], text: str | None = None) -> list[Fix]:
+    """The first safe fix of each finding that can go into one pass: no two touch each other, and
+    (given the text) no two edit the same instruction — two rules may offer different cures for one
+    RUN (a cache mount, a cleanup command), and after one is applied the other rule is silent, so
+    the second waits for the next pass's fresh analysis. More severe findings go first."""
+    starts = [inst.span.start for inst in parse(text).instructions] if text is not None else []
     chosen: list[Fix] = []
     taken: list[Edit] = []
-    for finding in findings:
+    touched: set[int] = set()
+    for finding in sorted(findings, key=lambda f: (-f.effective_severity.rank, f.span.start)):
         fix = next((f for f in finding.fixes if f.safe), None)
         if fix is None or _overlaps(fix, taken):
             continue
+        instructions = {bisect.bisect_right(starts, edit.span.start) - 1 for edit in fix.edits}
+        if instructions & touched:
+            continue
         chosen.append(fix)
         taken.extend(fix.edits)
+        touched |= instructions
     return chosen
 
 
@@ -55,7 +66,7 @@ def fix_all(text: str, check: Callable[[str], list[Finding]]) -> tuple[str, int]
     """Apply safe fixes until none is left (or MAX_PASSES); returns the text and how many applied."""
     applied = 0
     for _ in range(MAX_PASSES):
-        fixes = safe_fixes(check(text))
+        fixes = safe_fixes(check(text), text)
         if not fixes:
             break
         text = apply_edits(text, [edit for fix in fixes for edit in fix.edits])

