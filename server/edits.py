@@ -332,3 +332,67 @@ def syntax_directive(text: str, tree: Dockerfile) -> Edit | None:
         return None
     at = 1 if text.startswith("\ufeff") else 0
     return Edit(Span(at, at), SYNTAX_DIRECTIVE + newline_of(text))
+
+
+def replace_word(text: str, inst: Instruction, word: Word, new_word: str) -> Edit | None:
+    """Replace an unquoted ``word`` of a RUN (``apt`` → ``apt-get``; ``/usr/bin/apt`` keeps its folder)
+    by ``new_word`` (a plain word, no quoting needed): in its shell text, or as an exec-form string.
+    None for a quoted or escaped word, and inside a JSON-encoded ``sh -c`` script that has escapes."""
+    if inst.json and word.span in inst.value_spans:
+        return Edit(word.span, json.dumps(new_word)) if text[word.span.start : word.span.end] == json.dumps(
+            word.text) else None
+    if word.raw != word.text or text[word.span.start : word.span.end] != word.raw:
+        return None
+    if inst.json:
+        holder = next((s for s in inst.value_spans if s.start <= word.span.start and word.span.end <= s.end), None)
+        if holder is None or "\\" in text[holder.start : holder.end]:
+            return None
+    return Edit(word.span, new_word)
+
+
+def append_to_run(text: str, inst: Instruction, shell: tuple[str, ...], escape: str, offset: int,
+                  command: str) -> Edit | None:
+    """Run ``command`` at the end of the shell script of a RUN that holds ``offset`` (a command of it):
+    the last line of its heredoc script (see :func:`append_to_heredoc`), or ``&&``-chained to the end of
+    its instruction line (see :func:`chain_after`). None for the exec form, a heredoc that is not the
+    RUN's last, and text that cannot simply be extended."""
+    if inst.json:
+        return None
+    heredoc = next((h for h in inst.heredocs if offset in h.body_span), None)
+    if heredoc is not None:
+        return append_to_heredoc(text, heredoc, shell, command) if heredoc is inst.heredocs[-1] else None
+    after = chain_after(text, inst, escape)
+    if after is None:
+        return None
+    at, separator = after
+    return Edit(Span(at, at), separator + command)
+
+
+def remove_word(text: str, inst: Instruction, word: Word, escape: str = "\\") -> Edit | None:
+    """Delete an unquoted ``word`` of a RUN (an option such as ``--no-cache-dir``): in its shell text
+    with the blanks before it — the whole line when the word is alone on a continuation line — or as a
+    string of its exec form with the comma before it. None for a quoted or escaped word, the exec form's
+    first string, and inside a JSON-encoded ``sh -c`` script that has escapes."""
+    if inst.json and word.span in inst.value_spans:
+        k = inst.value_spans.index(word.span)
+        if k == 0 or text[word.span.start : word.span.end] != json.dumps(word.text):
+            return None
+        return Edit(Span(inst.value_spans[k - 1].end, word.span.end), "")
+    if word.raw != word.text or text[word.span.start : word.span.end] != word.raw:
+        return None
+    if inst.json:
+        holder = next((s for s in inst.value_spans if s.start <= word.span.start and word.span.end <= s.end), None)
+        if holder is None or "\\" in text[holder.start : holder.end]:
+            return None
+    start, end = word.span.start, word.span.end
+    while start > 0 and text[start - 1] in " \t":
+        start -= 1
+    rest = end
+    while rest < len(text) and text[rest] in " \t":
+        rest += 1
+    if start == line_start(text, start) and text.startswith(escape, rest):  # alone on a continued line
+        newline = rest + len(escape)
+        for line_break in ("\r\n", "\n"):
+            if text.startswith(line_break, newline):
+                return Edit(Span(start, newline + len(line_break)), "")
+    return Edit(Span(start, end), "")
