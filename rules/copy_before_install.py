@@ -1,32 +1,55 @@
 """## What it does
 Reports a `COPY` (or `ADD`) of the whole build context — `COPY . .`, `COPY ./ /app`, `ADD . /src`,
-`COPY --chown=app . .`, or of a source directory such as `COPY app/ /app` when the install then runs
-inside it — that comes before a dependency install in the same stage.
+`COPY --chown=app . .` — or of a source directory such as `COPY backend/ /app` or `COPY ./app ./app`
+when the install then runs inside it, that comes before a dependency install in the same stage.
 
 Ecosystems, their install commands, and the files the install reads:
 - npm — `npm ci`, `npm install`, `npm i`: package.json, package-lock.json, npm-shrinkwrap.json, .npmrc
-- yarn — `yarn`, `yarn install`: package.json, yarn.lock, .yarnrc, .yarnrc.yml, .npmrc, .yarn/ (berry)
+- yarn — `yarn`, `yarn install`, `yarn workspaces focus`: package.json, yarn.lock, .yarnrc and
+  .yarnrc.yml, .npmrc, and for Yarn 2+ the .yarn/ directory (releases/ holds the Yarn that
+  `yarnPath` runs, plugins/, patches/, and cache/ for zero-installs); `.pnp.cjs` is written by the
+  install, not read
 - pnpm — `pnpm install`, `pnpm i`, `pnpm fetch`: package.json, pnpm-lock.yaml, pnpm-workspace.yaml,
   .npmrc, .pnpmfile.cjs, patches/
 - pip — `pip install -r <file>`, `python -m pip …`, `uv pip install -r <file>`, `uv pip sync <file>`:
   the requirement and constraint files named; `pip install .` / `-e .` reads pyproject.toml, setup.py
-- poetry — `poetry install`: pyproject.toml, poetry.lock, poetry.toml
+- pip-tools — `pip-sync [<file> …]` (requirements.txt by default), `pip-compile [<file> …]` and
+  `uv pip compile <file>` (requirements.in by default): the files named, and the output file
+  whose pins pip-compile keeps
+- poetry — `poetry install`, `poetry sync`: pyproject.toml, poetry.lock, poetry.toml
 - uv — `uv sync`: pyproject.toml, uv.lock, uv.toml, .python-version
-- pipenv — `pipenv install`, `pipenv sync`: Pipfile, Pipfile.lock
+- pipenv — `pipenv install` (`--deploy`, `--system`), `pipenv sync`: Pipfile, Pipfile.lock, and the
+  file of `pipenv install -r`
 - go — `go mod download`; `go build`, `go install`, `go test` …: go.mod, go.sum
 - cargo — `cargo fetch`; `cargo build`, `cargo install --path` …: Cargo.toml, Cargo.lock,
   rust-toolchain(.toml), .cargo/
 - bundler — `bundle install`: Gemfile, Gemfile.lock, .bundle/
 - composer — `composer install`, `composer update`: composer.json, composer.lock, auth.json
-- maven — `mvn dependency:go-offline`; `mvn package` …: pom.xml (and mvnw), .mvn/
+- maven — `mvn dependency:go-offline`; `mvn package` …; the same through the wrapper (`./mvnw`,
+  `sh mvnw`): pom.xml (and mvnw), .mvn/ (the wrapper's .mvn/wrapper/, maven.config, extensions)
 - gradle — `gradle dependencies`, `./gradlew dependencies`; `gradle build` …: build.gradle(.kts),
-  settings.gradle(.kts), gradle.properties, gradle/ (and gradlew)
+  settings.gradle(.kts), gradle.properties, gradle/ (the wrapper's gradle/wrapper/, version catalogs)
+  and gradlew
+- dotnet — `dotnet restore`; `dotnet build`, `dotnet publish`, `dotnet test`, `dotnet pack` (without
+  `--no-restore`): the project file named, or `*.csproj` in the working directory when none is named,
+  its packages.lock.json, NuGet.config and the `Directory.*` files (Directory.Build.props,
+  Directory.Packages.props …) in the project's directory and every directory above it within the
+  copy, and global.json in the working directory and above; `dotnet tool restore`:
+  .config/dotnet-tools.json
 
 The directory the install runs in is followed through `WORKDIR`, `cd` and options such as
 `npm --prefix`, `yarn --cwd`, `pnpm -C`, `poetry -C`, `uv --directory`, `composer -d`, `go -C`,
 `mvn -f`, `gradle -p` and `cargo --manifest-path`. An install that ran before the copy (the
 manifests were copied first) keeps the rule silent for that ecosystem: a later
-`poetry install --only-root`, `pip install --no-deps .` or `go build` is then incremental.
+`poetry install --only-root`, `pip install --no-deps .`, `go build` or `dotnet publish` is then
+incremental.
+
+A copy of one source directory counts when the install runs inside what it copied: `COPY backend /app`
+followed by `RUN pip install -r requirements.txt` in `/app` reads `backend/requirements.txt`. A source
+without a trailing `/` may be a file: it counts as a directory unless its name has an extension, is
+all capitals (`LICENSE`), ends in "file" (`Makefile`, `Gemfile`) or is a build wrapper (`mvnw`,
+`gradlew`). Copying a directory that the install merely reads from (`COPY requirements/ requirements/`
+before `pip install -r requirements/prod.txt`) is the recommended layout and is not reported.
 
 ## Why is this bad?
 A layer's cache is invalidated as soon as any file it copies changes, and with it every later layer.
@@ -55,12 +78,15 @@ CMD ["node", "server.js"]
 
 ## Fix safety
 The fix copies the manifest and lock files to the destination of the broad copy (same `--chown`,
-`--chmod`, `--link` and `--exclude` flags), runs the install there and leaves the broad copy after it.
-When only metadata instructions (`LABEL`, `EXPOSE`, `CMD` …) sit between the copy and the install, the
-install `RUN` moves up; when `ENV`, `ARG`, `WORKDIR`, `USER` or `SHELL` sit between, the broad copy
-moves down instead, so the install still sees them (this needs an absolute copy destination when a
-`WORKDIR` is in between, and a copy without variables when an `ENV` or `ARG` is). A manifest already
-copied earlier in the stage is not copied again.
+`--chmod`, `--link` and `--exclude` flags; from the same source directory, so `COPY backend/ /app`
+gives `COPY backend/requirements.txt /app/`), runs the install there and leaves the broad copy after
+it. When only metadata instructions (`LABEL`, `EXPOSE`, `CMD` …) sit between the copy and the install,
+the install `RUN` moves up; when `ENV`, `ARG`, `WORKDIR`, `USER` or `SHELL` sit between, the broad copy
+moves down instead, so the install still sees them. A relative destination then no longer means the
+same directory after a `WORKDIR`, so the moved copy gets the absolute one (`COPY . app` below
+`WORKDIR app` becomes `COPY . /srv/app`); that needs a known working directory and a destination
+without variables, and a copy without variables when an `ENV` or `ARG` is in between. A manifest
+already copied earlier in the stage is not copied again.
 
 Files that may be missing from your repository are copied with a trailing `*` (`package-lock.json*`):
 BuildKit skips a wildcard source that matches nothing, while a plain source that is missing fails the
@@ -74,21 +100,32 @@ The fix is safe when the install reads nothing but those files, which holds for 
 projects. The rule does not read your repository, so it cannot see npm/yarn/pnpm workspaces, Maven
 modules or Gradle subprojects and `buildSrc`, Cargo or uv workspace members, `-r`/`-e .` lines inside
 requirement files, Poetry path dependencies, a `gemspec` in a Gemfile, `replace` directives to local
-Go modules, or root `postinstall`/`prepare` scripts: move such files too, or suppress the rule.
+Go modules, .NET project references, or root `postinstall`/`prepare` scripts: move such files too, or
+suppress the rule. Files the install writes that the repository also has (a `node_modules/` missing
+from `.dockerignore`, Yarn's `.pnp.cjs`, a lock file the install updates) are now replaced by the
+repository's copy that follows the install.
+
+For .NET, a `dotnet restore` that names no project gets `COPY *.csproj …`, the usual pattern for a
+single C# project: an F# or VB project, or a solution, needs the restore to name its file. A solution
+(`dotnet restore App.sln`) gets no fix: it lists projects in other directories, each of which needs a
+`COPY` to its own directory (`COPY src/Api/Api.csproj src/Api/`) — a wildcard such as
+`COPY */*.csproj ./` would flatten them all into one directory.
 
 No safe fix is offered, and the message says why, when:
 - the install needs the sources: `pip install .`, `poetry install` without `--no-root`, `uv sync`
   without `--no-install-project`, `composer install` without `--no-scripts --no-autoloader`,
-  `go build`, `cargo build`, `mvn package`, `gradle build`;
+  `go build`, `cargo build`, `mvn package`, `gradle build`, `dotnet publish`;
 - the install `RUN` also runs other commands, or is more than a plain list of commands;
 - a `RUN`, `COPY`, `ADD` or `VOLUME` sits between the copy and the install;
 - the copy uses `--parents`.
 
 Where the dependencies can be fetched without the sources (`go mod download`, `cargo fetch`,
-`poetry install --no-root`, `uv sync --no-install-project`, `mvn dependency:go-offline`, or an
-incremental install such as `pip install -r`), an unsafe fix inserts that fetch before the broad copy
-and leaves the original install in place. `cargo fetch` itself only gets an unsafe fix: Cargo refuses
-a manifest whose targets (`src/main.rs`, `src/lib.rs`) are missing.
+`poetry install --no-root`, `uv sync --no-install-project`, `mvn dependency:go-offline`,
+`dotnet restore`, or an incremental install such as `pip install -r`), an unsafe fix inserts that
+fetch before the broad copy and leaves the original install in place. Unsafe too (offered, not
+applied by `--fix`): `cargo fetch`, as Cargo refuses a manifest whose targets (`src/main.rs`,
+`src/lib.rs`) are missing; `pip-compile`, whose output file the repository's copy then replaces; and
+a `chmod +x mvnw` moving with the install, whose mode the later copy of the sources resets.
 
 ## Stages
 All stages, builder stages included: the cache matters wherever the install runs. `ONBUILD` triggers
@@ -100,6 +137,7 @@ are checked as their own sequence. A copy in one stage and an install in another
 - [COPY and wildcards](https://docs.docker.com/reference/dockerfile/#copy)
 - [Poetry FAQ: Docker cache](https://python-poetry.org/docs/faq/#poetry-busts-my-docker-cache-because-it-requires-me-to-copy-my-source-files-in-before-installing-3rd-party-dependencies)
 - [uv in Docker: intermediate layers](https://docs.astral.sh/uv/guides/integration/docker/#intermediate-layers)
+- [.NET in Docker: restore as a distinct layer](https://learn.microsoft.com/en-us/dotnet/core/docker/build-container)
 """
 
 from __future__ import annotations
@@ -109,9 +147,22 @@ import json
 import posixpath
 import re
 import shlex
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 
+from dockls.ecosystems import (
+    PIP_VALUED,
+    WRAPPERS,
+    FetchPart,
+    Install,
+    command_label,
+    install_of,
+    is_glob,
+    is_local,
+    is_pip_name,
+    is_python_name,
+    parse_options,
+)
 from dockls.edits import indent_of, insert_after, insert_before, instruction_lines, newline_of
 from dockls.model import Model, Run, Scope, Stage, expand
 from dockls.rule import Edit, Finding, Fix, FixAvailability, Rule, Severity
@@ -130,6 +181,8 @@ INERT = frozenset({"LABEL", "EXPOSE", "STOPSIGNAL", "CMD", "ENTRYPOINT", "HEALTH
 RUN_CONTEXT = frozenset({"ENV", "ARG", "WORKDIR", "USER", "SHELL"})
 COPY_FLAGS = frozenset({"chown", "chmod", "link", "exclude"})
 CARRIED_MOUNTS = frozenset({"cache", "secret", "ssh", "tmpfs"})
+# A source that is not one plain context path: a URL, a git address, a wildcard, a variable.
+NOT_A_PATH = re.compile(r"[:*?\[$]")
 
 
 # --------------------------------------------------------------------------- paths
@@ -143,7 +196,7 @@ def _unquote(value: str) -> str:
 
 def resolve(base: str, raw: str, scope: Scope) -> str:
     """Where ``raw`` points when the current directory is ``base`` (both POSIX paths)."""
-    value, known = expand(raw, scope)
+    value, known = expand(raw, scope) if "$" in raw else (raw, True)
     if not known or not value or value.startswith("~"):
         return "/" + UNKNOWN + raw
     if value.startswith("/"):
@@ -170,6 +223,8 @@ def _context_path(base: str, rel: str) -> str:
 def _join_dest(raw: str, rel: str) -> str:
     """A directory destination (ending in ``/``) ``rel`` below the copy destination ``raw``."""
     norm = posixpath.normpath(raw) if "$" not in raw else raw.rstrip("/") or raw
+    if raw.startswith("./") and norm != "." and not norm.startswith("./"):
+        norm = "./" + norm  # as written: `COPY ./app ./app` gives `./app/`
     prefix = "./" if norm == "." else "/" if norm == "/" else norm + "/"
     return prefix if rel == "." else f"{prefix}{rel}/"
 
@@ -179,58 +234,36 @@ def _optional_dir_pattern(path: str) -> str:
     return f"{path[:-1]}[{path[-1]}]"
 
 
-# --------------------------------------------------------------------------- command lines
+def _looks_like_file(name: str) -> bool:
+    """A context path without a trailing ``/`` that is more likely a file than a directory."""
+    return "." in name or name.isupper() or name.lower().endswith("file") or name in WRAPPERS
 
 
-@dataclass
-class Options:
-    positionals: list[str] = field(default_factory=list)
-    values: dict[str, list[str]] = field(default_factory=dict)
-    flags: set[str] = field(default_factory=set)
+def broad_source(inst: Instruction) -> str | None:
+    """The context directory a COPY/ADD copies wholesale ("." for the whole context), or None for a
+    copy of named files."""
+    sources = inst.value[:-1]
+    if not sources or inst.heredocs or inst.flag("from") is not None:
+        return None
+    for source in sources:
+        # ".", "./", "/", "./." … (and "..", which the context clamps to its root); "*" and "./*"
+        if not source.strip("./") or source in ("*", "./*"):
+            return "."
+    if len(sources) != 1:
+        return None
+    source = sources[0]
+    if not source.endswith(("/", "/.")) and _looks_like_file(source.rpartition("/")[2]):
+        return None
+    if NOT_A_PATH.search(source):
+        return None
+    path = posixpath.normpath(source.lstrip("/"))
+    return None if path.startswith("../") else path
 
-    def get(self, *names: str) -> list[str]:
-        return [value for name in names for value in self.values.get(name, [])]
 
-    def first(self, *names: str) -> str | None:
-        found = self.get(*names)
-        return found[0] if found else None
-
-    def has(self, *names: str) -> bool:
-        return any(name in self.flags or name in self.values for name in names)
-
-
-def parse_options(words: Sequence[str], takes_value: Iterable[str]) -> Options:
-    """Split a command line into positionals, options with values and bare flags."""
-    valued = frozenset(takes_value)
-    parsed = Options()
-    i = 0
-    while i < len(words):
-        word = words[i]
-        i += 1
-        if word == "--":
-            parsed.positionals.extend(words[i:])
-            break
-        if word.startswith("--"):
-            name, eq, value = word.partition("=")
-            if not eq and name in valued and i < len(words):
-                value, eq = words[i], "="
-                i += 1
-            if eq:
-                parsed.values.setdefault(name, []).append(value)
-            else:
-                parsed.flags.add(name)
-        elif word.startswith("-") and len(word) > 1:
-            if word in valued:  # `-r file`, and multi-letter ones such as maven's `-pl module`
-                if i < len(words):
-                    parsed.values.setdefault(word, []).append(words[i])
-                    i += 1
-            elif word[:2] in valued:  # `-rfile`, `-Dkey=value`
-                parsed.values.setdefault(word[:2], []).append(word[2:].removeprefix("="))
-            else:
-                parsed.flags.add(word)
-        else:
-            parsed.positionals.append(word)
-    return parsed
+def _value(raw: str, scope: Scope) -> str:
+    """An ENV or ARG value with its quotes removed and its variables substituted."""
+    value = _unquote(raw)
+    return expand(value, scope)[0] if "$" in value else value
 
 
 def _command_text(cmd: ShellCommand, exec_form: bool) -> str:
@@ -240,325 +273,11 @@ def _command_text(cmd: ShellCommand, exec_form: bool) -> str:
     return " ".join([*cmd.assignments, *(word.raw for word in cmd.words)])
 
 
-def _label(cmd: ShellCommand) -> str:
-    words = [word.text for word in cmd.words]
-    return " ".join(words[:4]) + (" …" if len(words) > 4 else "")
-
-
-def _is_local(spec: str) -> bool:
-    """A package argument that names a path rather than a package from a registry."""
-    if "://" in spec:
-        return spec.startswith("file:")
-    return (spec in (".", "..") or spec.startswith(("./", "../", "/", "~", "file:"))
-            or spec.endswith((".whl", ".tar.gz", ".tgz", ".zip", ".gem")))
-
-
-# --------------------------------------------------------------------------- installs
-
-
-@dataclass(frozen=True)
-class Install:
-    """A dependency install found in a RUN, with the files it reads (relative to where it runs)."""
-
-    ecosystem: str
-    command: ShellCommand
-    required: tuple[str, ...]  # must exist: copied as they are
-    optional: tuple[str, ...] = ()  # may be absent: copied as ``name*``
-    optional_dirs: tuple[str, ...] = ()  # may be absent: copied as ``nam[e]``
-    directory: str | None = None  # where an option such as --prefix moves the install
-    needs_sources: str | None = None  # why the install cannot run before the sources are copied
-    uncertain: str | None = None  # why a split may not work although it usually does
-    # For the unsafe fix: a command that fetches the dependencies from the manifests alone, or the
-    # options that make the install itself do so (often none: most installs are incremental).
-    fetch: str | None = None
-    fetch_options: tuple[str, ...] | None = None
-    walks_up: bool = False  # the tool looks for its manifest in parent directories too
-
-    @property
-    def primary(self) -> str | None:
-        files = (*self.required, *self.optional)
-        return files[0] if files else None
-
-    @property
-    def shown_files(self) -> tuple[str, ...]:
-        return (*self.required, *self.optional[:1])
-
-
-NPM_VALUED = ("--prefix", "-C", "--loglevel", "--registry", "--cache", "--userconfig", "-w", "--workspace",
-              "--omit", "--include", "--install-strategy", "--location", "--before")
-NPM_INSTALL = frozenset({"install", "i", "in", "ins", "inst", "insta", "instal", "isnt", "isnta", "isntal",
-                         "isntall", "add"})
-NPM_CLEAN_INSTALL = frozenset({"ci", "clean-install", "ic", "install-clean", "isntall-clean"})
-NPM_FILES = ("package-lock.json", "npm-shrinkwrap.json", ".npmrc")
-YARN_VALUED = ("--cwd", "--modules-folder", "--network-timeout", "--cache-folder", "--mutex", "--registry",
-               "--network-concurrency", "--link-folder", "--global-folder", "--mode")
-PNPM_VALUED = ("-C", "--dir", "--filter", "-F", "--reporter", "--store-dir", "--virtual-store-dir",
-               "--network-concurrency", "--child-concurrency", "--loglevel", "--registry", "-w")
-PIP_VALUED = ("-r", "--requirement", "-c", "--constraint", "-e", "--editable", "-i", "--index-url",
-              "--extra-index-url", "-f", "--find-links", "-t", "--target", "--prefix", "--root", "--src",
-              "--trusted-host", "--platform", "--python-version", "--implementation", "--abi",
-              "--cache-dir", "--log", "--proxy", "--retries", "--timeout", "--exists-action", "--cert",
-              "--client-cert", "--global-option", "--config-settings", "-C", "--report",
-              "--upgrade-strategy", "--progress-bar", "--only-binary", "--no-binary", "--python", "-p",
-              "--index-strategy", "--keyring-provider", "--resolution", "--prerelease", "--index",
-              "--default-index", "--python-platform", "--link-mode", "--extra", "--group")
-POETRY_VALUED = ("-C", "--directory", "-P", "--project", "--only", "--with", "--without", "-E", "--extras")
-UV_VALUED = ("--directory", "--project", "--python", "-p", "--extra", "--group", "--only-group", "--no-group",
-             "--package", "--index-url", "--extra-index-url", "--index", "--default-index", "--find-links",
-             "-f", "--python-platform", "--index-strategy", "--keyring-provider", "--resolution",
-             "--prerelease", "--link-mode", "--cache-dir", "--config-file", "--exclude-newer",
-             "--refresh-package", "--reinstall-package", "--no-binary-package", "--no-build-package",
-             "--upgrade-package", "-P", "--no-install-package", "--color")
-PIPENV_VALUED = ("--python", "--pypi-mirror", "--categories", "-r", "--requirements", "--extra-pip-args")
-CARGO_VALUED = ("--manifest-path", "--target", "--target-dir", "-p", "--package", "--features", "-F", "--bin",
-                "--example", "--test", "--bench", "-j", "--jobs", "--profile", "--config", "-Z", "--color",
-                "--message-format", "--root", "--path", "--git", "--branch", "--tag", "--rev", "--version",
-                "--registry", "--index", "--lockfile-path")
-BUNDLE_VALUED = ("--gemfile", "--jobs", "-j", "--retry", "--path", "--without", "--with", "--trust-policy")
-COMPOSER_VALUED = ("-d", "--working-dir", "--prefer-install", "--ignore-platform-req")
-MAVEN_VALUED = ("-f", "--file", "-s", "--settings", "-gs", "--global-settings", "-P", "--activate-profiles",
-                "-pl", "--projects", "-T", "--threads", "-rf", "--resume-from", "-l", "--log-file", "-t",
-                "--toolchains", "-D", "--define")
-GRADLE_VALUED = ("-p", "--project-dir", "-b", "--build-file", "-c", "--settings-file", "-x", "--exclude-task",
-                 "-g", "--gradle-user-home", "-I", "--init-script", "--console", "--warning-mode",
-                 "--priority", "--max-workers")
-GO_NEEDS_SOURCES = frozenset({"build", "install", "test", "run", "vet", "generate", "get"})
-CARGO_NEEDS_SOURCES = frozenset({"build", "b", "test", "t", "run", "r", "check", "c", "clippy", "doc", "d",
-                                 "bench", "rustc", "install"})
-MAVEN_FETCH_GOALS = frozenset({"dependency:go-offline", "dependency:resolve", "dependency:resolve-plugins",
-                               "de.qaware.maven:go-offline-maven-plugin:resolve-dependencies"})
-GRADLE_FETCH_TASKS = frozenset({"dependencies", "androidDependencies"})
-
-
-def _npm(cmd: ShellCommand, words: list[str]) -> Install | None:
-    opts = parse_options(words, NPM_VALUED)
-    if not opts.positionals:
-        return None
-    sub, specs = opts.positionals[0], opts.positionals[1:]
-    if opts.has("-g", "--global") or opts.first("--location") == "global":
-        return None
-    clean = sub in NPM_CLEAN_INSTALL
-    if not clean and sub not in NPM_INSTALL:
-        return None
-    local = [spec for spec in specs if _is_local(spec)]
-    return Install(
-        "npm", cmd, ("package.json",), NPM_FILES,
-        directory=opts.first("--prefix", "-C"),
-        needs_sources=f"`npm {sub} {local[0]}` installs a local package" if local else None,
-        fetch_options=None if clean else (),  # `npm ci` deletes node_modules: fetching first gains nothing
-    )
-
-
-def _yarn(cmd: ShellCommand, words: list[str]) -> Install | None:
-    opts = parse_options(words, YARN_VALUED)
-    if opts.positionals and opts.positionals != ["install"]:
-        return None
-    return Install("yarn", cmd, ("package.json",), ("yarn.lock", ".yarnrc", ".npmrc"), (".yarn",),
-                   directory=opts.first("--cwd"), fetch_options=())
-
-
-def _pnpm(cmd: ShellCommand, words: list[str]) -> Install | None:
-    opts = parse_options(words, PNPM_VALUED)
-    sub = opts.positionals[:1]
-    if opts.has("-g", "--global"):
-        return None
-    extras = (".npmrc", ".pnpmfile.cjs", "pnpm-workspace.yaml")
-    directory = opts.first("-C", "--dir")
-    if sub == ["fetch"]:  # reads the lock file only
-        return Install("pnpm", cmd, ("pnpm-lock.yaml",), extras, ("patches",), directory, fetch_options=())
-    if sub not in ([], ["install"], ["i"]) or opts.positionals[1:]:
-        return None
-    return Install("pnpm", cmd, ("package.json",), ("pnpm-lock.yaml", *extras), ("patches",), directory,
-                   fetch_options=())
-
-
-def _pip(cmd: ShellCommand, words: list[str]) -> Install | None:
-    opts = parse_options(words, PIP_VALUED)
-    if not opts.positionals or opts.positionals[0] not in ("install", "sync"):
-        return None
-    sub, specs = opts.positionals[0], opts.positionals[1:]
-    files = opts.get("-r", "--requirement") + (specs if sub == "sync" else [])
-    local = [spec for spec in specs if sub == "install" and _is_local(spec)]
-    local += [path for path in opts.get("-e", "--editable") if _is_local(path) or "://" not in path]
-    if not files and not local:
-        return None  # named packages only: the project's files are not read
-    local_links = [path for path in opts.get("-f", "--find-links") if "://" not in path]
-    needs_sources = None
-    project: tuple[str, ...] = ()
-    if local:
-        needs_sources = f"`{_label(cmd)}` installs the project itself from its sources"
-        project = tuple(posixpath.normpath(posixpath.join(local[0], name))
-                        for name in ("pyproject.toml", "setup.py", "setup.cfg"))
-    elif local_links:
-        needs_sources = f"--find-links {local_links[0]} reads packages from a local directory"
-    return Install("pip", cmd, (*files, *opts.get("-c", "--constraint")), project,
-                   needs_sources=needs_sources, fetch_options=None if needs_sources else ())
-
-
-def _poetry(cmd: ShellCommand, words: list[str]) -> Install | None:
-    opts = parse_options(words, POETRY_VALUED)
-    if opts.positionals[:1] not in (["install"], ["sync"]):
-        return None
-    needs_sources = None
-    fetch_options: tuple[str, ...] | None = ()
-    if "--only-root" in opts.flags:
-        needs_sources, fetch_options = "`poetry install --only-root` installs the project from its sources", None
-    elif "--no-root" not in opts.flags:
-        needs_sources = "`poetry install` without --no-root also installs the project from its sources"
-        fetch_options = ("--no-root",)
-    return Install("poetry", cmd, ("pyproject.toml",), ("poetry.lock", "poetry.toml"),
-                   directory=opts.first("-C", "--directory", "-P", "--project"),
-                   needs_sources=needs_sources, fetch_options=fetch_options)
-
-
-def _uv(cmd: ShellCommand, words: list[str]) -> Install | None:
-    if words[:1] == ["pip"]:
-        return _pip(cmd, words[1:])
-    opts = parse_options(words, UV_VALUED)
-    if opts.positionals[:1] != ["sync"]:
-        return None
-    needs_sources = None
-    fetch_options: tuple[str, ...] = ()
-    if not opts.has("--no-install-project", "--no-install-workspace", "--only-install-project"):
-        needs_sources = "`uv sync` without --no-install-project also installs the project from its sources"
-        fetch_options = ("--no-install-project",)
-    return Install("uv", cmd, ("pyproject.toml",), ("uv.lock", "uv.toml", ".python-version"),
-                   directory=opts.first("--directory", "--project"), needs_sources=needs_sources,
-                   fetch_options=fetch_options)
-
-
-def _pipenv(cmd: ShellCommand, words: list[str]) -> Install | None:
-    opts = parse_options(words, PIPENV_VALUED)
-    if opts.positionals[:1] not in (["install"], ["sync"]) or opts.positionals[1:]:
-        return None
-    editable = opts.first("-e", "--editable")
-    if editable:
-        return Install("pipenv", cmd, ("Pipfile",), ("Pipfile.lock",),
-                       needs_sources=f"`pipenv install -e {editable}` installs the project from its sources")
-    return Install("pipenv", cmd, ("Pipfile",), ("Pipfile.lock",), fetch_options=())
-
-
-def _go(cmd: ShellCommand, words: list[str]) -> Install | None:
-    directory = None
-    if words[:1] == ["-C"] and len(words) > 1:
-        directory, words = words[1], words[2:]
-    elif words and words[0].startswith("-C="):
-        directory, words = words[0][3:], words[1:]
-    if words[:2] == ["mod", "download"]:
-        return Install("go", cmd, ("go.mod",), ("go.sum",), directory=directory, fetch_options=())
-    if not words or words[0] not in GO_NEEDS_SOURCES:
-        return None
-    targets = [word for word in words[1:] if not word.startswith("-")]
-    if words[0] in ("install", "run") and targets and all("@" in target for target in targets):
-        return None  # a tool from the module proxy, not the project
-    fetch = f"go -C {shlex.quote(directory)} mod download" if directory else "go mod download"
-    return Install("go", cmd, ("go.mod",), ("go.sum",), directory=directory,
-                   needs_sources=f"`go {words[0]}` needs the sources", fetch=fetch, walks_up=True)
-
-
-def _cargo(cmd: ShellCommand, words: list[str]) -> Install | None:
-    if words[:1] and words[0].startswith("+"):  # a toolchain override: cargo +nightly build
-        words = words[1:]
-    opts = parse_options(words, CARGO_VALUED)
-    sub = opts.positionals[:1]
-    files = ("Cargo.toml",), ("Cargo.lock", "rust-toolchain"), (".cargo",)
-    manifest = opts.first("--manifest-path")
-    directory = (posixpath.dirname(manifest) or ".") if manifest else None
-    if sub == ["chef"]:
-        # cargo-chef: `cook` builds the dependencies from a recipe, which is what this rule asks for.
-        return Install("cargo", cmd, ()) if opts.positionals[1:2] == ["cook"] else None
-    if sub == ["fetch"]:
-        return Install("cargo", cmd, *files, directory=directory, fetch_options=(), walks_up=True,
-                       uncertain="Cargo refuses a manifest whose targets (src/main.rs, src/lib.rs) are missing")
-    if not sub or sub[0] not in CARGO_NEEDS_SOURCES:
-        return None
-    if sub == ["install"] and not opts.has("--path"):
-        return None  # a crate from a registry, not the project
-    fetch = f"cargo fetch --manifest-path {shlex.quote(manifest)}" if manifest else "cargo fetch"
-    return Install("cargo", cmd, *files, directory=directory,
-                   needs_sources=f"`cargo {sub[0]}` compiles the sources", fetch=fetch, walks_up=True)
-
-
-def _bundle(cmd: ShellCommand, words: list[str]) -> Install | None:
-    opts = parse_options(words, BUNDLE_VALUED)
-    if opts.positionals[:1] not in ([], ["install"]) or opts.positionals[1:]:
-        return None
-    gemfile = opts.first("--gemfile") or "Gemfile"
-    return Install("bundler", cmd, (gemfile,), (f"{gemfile}.lock",), (".bundle",), fetch_options=())
-
-
-def _composer(cmd: ShellCommand, words: list[str]) -> Install | None:
-    opts = parse_options(words, COMPOSER_VALUED)
-    if opts.positionals[:1] not in (["install"], ["i"], ["update"], ["u"]) or opts.positionals[1:]:
-        return None
-    missing = tuple(flag for flag in ("--no-scripts", "--no-autoloader") if flag not in opts.flags)
-    needs_sources = None
-    if missing:
-        needs_sources = (f"composer runs the project's scripts and builds its autoloader from the sources "
-                         f"(add {' '.join(missing)}, then `composer dump-autoload` after copying them)")
-    return Install("composer", cmd, ("composer.json",), ("composer.lock", "auth.json"),
-                   directory=opts.first("-d", "--working-dir"), needs_sources=needs_sources,
-                   fetch_options=missing)
-
-
-def _maven(cmd: ShellCommand, words: list[str]) -> Install | None:
-    opts = parse_options(words, MAVEN_VALUED)
-    goals = opts.positionals
-    if not goals:
-        return None
-    pom = opts.first("-f", "--file") or "pom.xml"
-    if not pom.endswith(".xml"):
-        pom = posixpath.join(pom, "pom.xml")
-    wrapper = ("mvnw",) if cmd.name == "mvnw" else ()
-    settings = tuple(opts.get("-s", "--settings"))
-    files = (pom, *wrapper, *settings), (), (".mvn",)
-    if all(goal in MAVEN_FETCH_GOALS for goal in goals):
-        return Install("maven", cmd, *files, fetch_options=())
-    # The fetch keeps the options that say which project and which settings.
-    kept = [f"-f {shlex.quote(path)}" for path in opts.get("-f", "--file")]
-    kept += [f"-s {shlex.quote(path)}" for path in settings]
-    fetch = " ".join([shlex.quote(cmd.words[0].text), *kept, "dependency:go-offline"])
-    return Install("maven", cmd, *files, needs_sources=f"`{_label(cmd)}` compiles the sources", fetch=fetch)
-
-
-def _gradle(cmd: ShellCommand, words: list[str]) -> Install | None:
-    opts = parse_options(words, GRADLE_VALUED)
-    tasks = opts.positionals
-    if not tasks:
-        return None
-    wrapper = ("gradlew",) if cmd.name == "gradlew" else ()
-    fetch_only = all(task in GRADLE_FETCH_TASKS for task in tasks)
-    return Install("gradle", cmd, wrapper, ("build.gradle", "settings.gradle", "gradle.properties"), ("gradle",),
-                   directory=opts.first("-p", "--project-dir"),
-                   needs_sources=None if fetch_only else f"`{_label(cmd)}` compiles the sources",
-                   fetch_options=() if fetch_only else None)
-
-
-def _is_pip(name: str) -> bool:
-    return re.fullmatch(r"pip3?(\.\d+)?", name) is not None
-
-
-def _is_python(name: str) -> bool:
-    return re.fullmatch(r"python3?(\.\d+)?", name) is not None
-
-
-def install_of(cmd: ShellCommand) -> Install | None:
-    """The dependency install ``cmd`` performs, if it is one."""
-    name = cmd.name
-    words = [word.text for word in cmd.args]
-    if _is_python(name) and words[:2] == ["-m", "pip"]:
-        return _pip(cmd, words[2:])
-    if _is_pip(name):
-        return _pip(cmd, words)
-    if name == "php" and words and words[0].endswith("composer.phar"):
-        return _composer(cmd, words[1:])
-    recognizer = {
-        "npm": _npm, "yarn": _yarn, "yarnpkg": _yarn, "pnpm": _pnpm, "uv": _uv, "poetry": _poetry,
-        "pipenv": _pipenv, "go": _go, "cargo": _cargo, "bundle": _bundle, "bundler": _bundle,
-        "composer": _composer, "composer.phar": _composer, "mvn": _maven, "mvnw": _maven, "gradle": _gradle,
-        "gradlew": _gradle,
-    }.get(name)
-    return recognizer(cmd, words) if recognizer else None
+def _fetch_text(parts: Sequence[FetchPart], cmd: ShellCommand, exec_form: bool) -> str:
+    """A fetch command as shell text: words of the install ``cmd`` as written, and literal text."""
+    words = cmd.words
+    return " ".join(part if isinstance(part, str) else shlex.quote(words[part].text) if exec_form
+                    else words[part].raw for part in parts)
 
 
 # --------------------------------------------------------------------------- commands that may move
@@ -567,6 +286,7 @@ def install_of(cmd: ShellCommand) -> Install | None:
 NEUTRAL_COMMANDS = frozenset({"cd", "set", "true", ":", "export", "echo", "umask", "mkdir", "nproc"})
 SYSTEM_PACKAGE_MANAGERS = frozenset({"apt-get", "apt", "apk", "yum", "dnf", "microdnf", "zypper", "tdnf"})
 SCRATCH_ROOTS = ("/tmp", "/var/cache", "/var/lib/apt/lists", "/var/tmp", "/root/.cache", "/root/.npm")
+GLOB_START = re.compile(r"[*?\[$]")
 
 
 def _removes_only_elsewhere(paths: list[str], copy_root: str) -> bool:
@@ -576,7 +296,7 @@ def _removes_only_elsewhere(paths: list[str], copy_root: str) -> bool:
             continue
         if not path.startswith("/"):
             return False
-        fixed = re.split(r"[*?\[$]", path, maxsplit=1)[0]
+        fixed = GLOB_START.split(path, maxsplit=1)[0]
         fixed = posixpath.normpath(fixed if fixed.endswith("/") or fixed == path else posixpath.dirname(fixed))
         if UNKNOWN in copy_root:
             if not any(relative_to(fixed, root) is not None for root in SCRATCH_ROOTS):
@@ -599,15 +319,15 @@ def is_neutral(cmd: ShellCommand, copy_root: str, heredoc: bool) -> bool:
         return not any("/" in word or word.endswith((".deb", ".rpm", ".apk")) for word in words)
     if name == "rm":
         return _removes_only_elsewhere(operands, copy_root)
-    if _is_python(name) and words[:2] == ["-m", "venv"]:
+    if is_python_name(name) and words[:2] == ["-m", "venv"]:
         return True
-    pip_words = (words[2:] if _is_python(name) and words[:2] == ["-m", "pip"]
+    pip_words = (words[2:] if is_python_name(name) and words[:2] == ["-m", "pip"]
                  else words[1:] if name == "uv" and words[:1] == ["pip"]
-                 else words if _is_pip(name) else None)
+                 else words if is_pip_name(name) else None)
     if pip_words is not None:  # its cache or config, or packages by name (which do not read the project)
         pip = parse_options(pip_words, PIP_VALUED).positionals
         return pip[:1] in (["cache"], ["config"]) or (
-            pip[:1] == ["install"] and install_of(cmd) is None and not any(_is_local(word) for word in pip[1:]))
+            pip[:1] == ["install"] and install_of(cmd) is None and not any(is_local(word) for word in pip[1:]))
     if name == "uv":
         return operands[:1] in (["venv"], ["cache"], ["python"])
     globally = "-g" in words or "--global" in words
@@ -616,19 +336,19 @@ def is_neutral(cmd: ShellCommand, copy_root: str, heredoc: bool) -> bool:
         return subcommand in (["enable"], ["disable"], ["prepare"], ["install"])
     if name == "npm":
         return subcommand in (["cache"], ["config"], ["set"]) or (
-            globally and not any(_is_local(word) for word in operands[1:]))
+            globally and not any(is_local(word) for word in operands[1:]))
     if name in ("yarn", "yarnpkg"):
         return subcommand in (["cache"], ["config"]) or (
-            operands[:2] == ["global", "add"] and not any(_is_local(word) for word in operands[2:]))
+            operands[:2] == ["global", "add"] and not any(is_local(word) for word in operands[2:]))
     if name == "pnpm":
         return subcommand in (["store"], ["config"]) or (
-            globally and not any(_is_local(word) for word in operands[1:]))
+            globally and not any(is_local(word) for word in operands[1:]))
     if name == "poetry":
         return subcommand in (["config"], ["self"])
     if name in ("bundle", "bundler"):
         return subcommand == ["config"]
     if name == "gem":
-        return subcommand in (["install"], ["update"]) and not any(_is_local(word) for word in operands[1:])
+        return subcommand in (["install"], ["update"]) and not any(is_local(word) for word in operands[1:])
     if name in ("composer", "composer.phar"):
         return subcommand in (["config"], ["clear-cache"], ["clearcache"], ["self-update"])
     if name == "go":
@@ -637,7 +357,27 @@ def is_neutral(cmd: ShellCommand, copy_root: str, heredoc: bool) -> bool:
     if name == "cargo":
         return subcommand == ["install"] and "--path" not in words and not any(
             word.startswith("--path=") for word in words)
+    if name == "dotnet":  # global tools and information, not the project
+        return words[:1] in (["--info"], ["--version"], ["--list-sdks"]) or (
+            operands[:1] == ["tool"] and operands[1:2] in (["install"], ["update"]) and globally)
     return False
+
+
+def _wrapper_chmod(cmd: ShellCommand, installs: Sequence[Install]) -> str | None:
+    """The wrapper script (mvnw, gradlew) that a ``chmod`` makes executable for an install."""
+    if cmd.name != "chmod":
+        return None
+    files = [word.text for word in cmd.args if not word.text.startswith("-")][1:]  # after the mode
+    wrappers = {posixpath.normpath(name) for install in installs for name in install.required
+                if posixpath.basename(name) in WRAPPERS}
+    if files and all(posixpath.normpath(path) in wrappers for path in files):
+        return files[0]
+    return None
+
+
+CONTINUATIONS = {escape: re.compile(re.escape(escape) + r"[ \t]*\r?\n") for escape in ("\\", "`")}
+COMMENT = re.compile(r"(?m)(^|[ \t])#.*$")
+SEPARATORS = re.compile(r"[\s;&|]*")
 
 
 def _plain_script(run: Run, text: str, escape: str) -> bool:
@@ -657,15 +397,14 @@ def _plain_script(run: Run, text: str, escape: str) -> bool:
         regions.append(inst.args_span)
         regions.extend(heredoc.body_span for heredoc in inst.heredocs)
     blanks = [cmd.span for cmd in run.commands] + [heredoc.marker_span for heredoc in inst.heredocs]
-    continuation = re.compile(re.escape(escape) + r"[ \t]*\r?\n")
+    continuation = CONTINUATIONS.get(escape) or re.compile(re.escape(escape) + r"[ \t]*\r?\n")
     for region in regions:
         chars = list(text[region.start:region.end])
         for blank in blanks:
             for at in range(max(blank.start, region.start), min(blank.end, region.end)):
                 chars[at - region.start] = " "
-        residue = continuation.sub(" ", "".join(chars))
-        residue = re.sub(r"(?m)(^|[ \t])#.*$", " ", residue)
-        if not re.fullmatch(r"[\s;&|]*", residue):
+        residue = COMMENT.sub(" ", continuation.sub(" ", "".join(chars)))
+        if not SEPARATORS.fullmatch(residue):
             return False
     return True
 
@@ -690,22 +429,26 @@ class BroadCopy:
 class PlainCopy:
     """A COPY of named files from the context: it may already have brought in the manifests."""
 
-    dest: str
-    into_directory: bool
-    sources: tuple[str, ...]
+    copy: Instruction
+    workdir: str
+    scope: Scope  # the variables at the copy, when its destination uses some
 
     def brings(self, path: str) -> bool:
-        if not self.into_directory:
-            return path == self.dest
-        return posixpath.dirname(path) == self.dest and any(
+        sources = self.copy.value[:-1]
+        dest_raw = self.copy.value[-1]
+        dest = resolve(self.workdir, dest_raw, self.scope)
+        if not (dest_raw.endswith("/") or len(sources) > 1 or posixpath.normpath(dest_raw) == "."):
+            return path == dest
+        return posixpath.dirname(path) == dest and any(
             fnmatch.fnmatchcase(posixpath.basename(path), posixpath.basename(source.rstrip("/")))
-            for source in self.sources)
+            for source in sources)
 
 
 @dataclass
 class Placed:
     """An install located in the file system."""
 
+    command: ShellCommand
     install: Install
     directory: str  # where it reads its files
     run_directory: str  # the shell's directory when it starts (before --prefix and the like)
@@ -721,26 +464,16 @@ class StageEnd:
     prepared: frozenset[str]
 
 
-def broad_source(inst: Instruction) -> str | None:
-    """The context directory a COPY/ADD copies wholesale, or None for a copy of named files."""
-    if inst.keyword not in ("COPY", "ADD") or inst.heredocs or inst.flag("from") is not None:
-        return None
-    sources = inst.value[:-1]
-    if any(source in ("*", "./*") or posixpath.normpath(source.lstrip("/") or ".") == "." for source in sources):
-        return "."
-    if len(sources) == 1 and sources[0].endswith(("/", "/.")) and not re.search(r"://|[*?\[$]", sources[0]):
-        return posixpath.normpath(sources[0].lstrip("/"))
-    return None
-
-
 class StageWalk:
     """Follows one ordered sequence of instructions (a stage, or its ONBUILD triggers): the working
     directory, the variables, what was copied and which ecosystems were installed."""
 
-    def __init__(self, model: Model, holders: list[Instruction], onbuild: bool, start: StageEnd,
-                 scope: Scope) -> None:
+    def __init__(self, model: Model, runs: dict[int, Run], sources: dict[int, str], holders: list[Instruction],
+                 onbuild: bool, start: StageEnd, scope: Scope) -> None:
         self.text = model.text
         self.escape = model.tree.escape
+        self.runs = runs
+        self.sources = sources  # the broad copies, by id: what they copy
         self.holders = holders
         self.onbuild = onbuild
         self.workdir = start.workdir
@@ -749,56 +482,59 @@ class StageWalk:
         self.broad: list[BroadCopy] = []
         self.plain: list[PlainCopy] = []
         self.reported: set[tuple[int, str]] = set()
-        self.runs = {id(run.instruction): run for run in model.runs}
 
     @property
     def end(self) -> StageEnd:
         return StageEnd(self.workdir, frozenset(self.prepared))
 
-    def findings(self) -> Iterator[Finding]:
+    def findings(self) -> list[Finding]:
+        found: list[Finding] = []
+        onbuild = self.onbuild
+        scope = self.scope
         for position, holder in enumerate(self.holders):
-            inst = holder.command if self.onbuild else holder
+            inst = holder.command if onbuild else holder
             keyword = inst.keyword
-            if keyword == "WORKDIR" and inst.value:
-                self.workdir = resolve(self.workdir, inst.value[0], self.scope)
+            if keyword == "RUN":
+                run = self.runs.get(id(inst))
+                if run is not None and run.commands:
+                    self._run(holder, run, position, found)
+            elif keyword in ("COPY", "ADD"):
+                self._copy(holder, inst, position)
+            elif keyword == "WORKDIR" and inst.value:
+                self.workdir = resolve(self.workdir, inst.value[0], scope)
             elif keyword == "ENV":
                 for key, value in zip(inst.value[::2], inst.value[1::2]):
-                    self.scope[key] = expand(_unquote(value), self.scope)[0]
+                    scope[key] = _value(value, scope)
             elif keyword == "ARG":
                 for word in inst.value:
                     name, eq, default = word.partition("=")
-                    self.scope[name] = expand(_unquote(default), self.scope)[0] if eq else self.scope.get(name)
-            elif keyword in ("COPY", "ADD"):
-                self._copy(holder, inst, position)
-            elif keyword == "RUN" and id(inst) in self.runs:
-                yield from self._run(holder, self.runs[id(inst)], position)
+                    scope[name] = _value(default, scope) if eq else scope.get(name)
+        return found
 
     def _copy(self, holder: Instruction, inst: Instruction, position: int) -> None:
-        if len(inst.value) < 2:
+        dest_raw = inst.value[-1] if inst.value else ""
+        source = self.sources.get(id(inst))
+        if source is None:
+            if len(inst.value) >= 2 and not inst.heredocs and inst.flag("from") is None:
+                # Its destination is resolved only when a fix needs to know.
+                self.plain.append(PlainCopy(inst, self.workdir, dict(self.scope) if "$" in dest_raw else {}))
             return
-        dest_raw = inst.value[-1]
         dest = resolve(self.workdir, dest_raw, self.scope)
-        source = broad_source(inst)
-        if source is not None:
-            expanded, known = expand(dest_raw, self.scope)
-            self.broad.append(BroadCopy(holder, inst, position, source, dest_raw, dest,
-                                        known and expanded.startswith("/"), self.workdir, frozenset(self.prepared)))
-        elif inst.flag("from") is None and not inst.heredocs:
-            sources = tuple(inst.value[:-1])
-            into_directory = dest_raw.endswith("/") or len(sources) > 1 or posixpath.normpath(dest_raw) == "."
-            self.plain.append(PlainCopy(dest, into_directory, sources))
+        expanded, known = expand(dest_raw, self.scope) if "$" in dest_raw else (dest_raw, True)
+        self.broad.append(BroadCopy(holder, inst, position, source, dest_raw, dest,
+                                    known and expanded.startswith("/"), self.workdir, frozenset(self.prepared)))
 
-    def _place(self, run: Run, install: Install) -> Placed:
+    def _place(self, run: Run, command: ShellCommand, install: Install) -> Placed:
         """Follow the ``cd`` commands before the install, then its own directory option."""
         cwd = self.workdir
         for cmd in run.commands:
-            if cmd.span.start >= install.command.span.start:
+            if cmd.span.start >= command.span.start:
                 break
             if cmd.name == "cd":
                 target = [word.text for word in cmd.args if word.text not in ("-P", "-L")]
                 cwd = resolve(cwd, target[0], run.env) if target and target[0] != "-" else f"/{UNKNOWN}cd"
         directory = resolve(cwd, install.directory, run.env) if install.directory else cwd
-        return Placed(install, directory, cwd, run.env)
+        return Placed(command, install, directory, cwd, run.env)
 
     def _source_of(self, placed: Placed) -> BroadCopy | None:
         """The latest broad copy that brings in the install's manifest."""
@@ -816,60 +552,72 @@ class StageWalk:
             return broad
         return None
 
-    def _run(self, holder: Instruction, run: Run, position: int) -> Iterator[Finding]:
-        placed = [self._place(run, install) for cmd in run.commands if (install := install_of(cmd))]
-        by_copy: dict[int, tuple[BroadCopy, list[Placed]]] = {}
-        for item in placed:
-            broad = self._source_of(item)
-            if broad is not None:
-                by_copy.setdefault(broad.position, (broad, []))[1].append(item)
-        for broad, items in by_copy.values():
-            reportable = [item for item in items if item.install.ecosystem not in broad.prepared
-                          and (broad.position, item.install.ecosystem) not in self.reported]
-            if reportable:
-                self.reported.update((broad.position, item.install.ecosystem) for item in reportable)
-                yield self._finding(broad, holder, run, position, items, reportable)
-        self.prepared.update(item.install.ecosystem for item in placed)
+    def _run(self, holder: Instruction, run: Run, position: int, found: list[Finding]) -> None:
+        found_installs = [(cmd, install) for cmd in run.commands if (install := install_of(cmd))]
+        if not found_installs:
+            return
+        installs = [install for _, install in found_installs]
+        if self.broad:
+            by_copy: dict[int, tuple[BroadCopy, list[Placed]]] = {}
+            for command, install in found_installs:
+                item = self._place(run, command, install)
+                broad = self._source_of(item)
+                if broad is not None:
+                    by_copy.setdefault(broad.position, (broad, []))[1].append(item)
+            for broad, items in by_copy.values():
+                reportable = [item for item in items if item.install.ecosystem not in broad.prepared
+                              and (broad.position, item.install.ecosystem) not in self.reported]
+                if reportable:
+                    self.reported.update((broad.position, item.install.ecosystem) for item in reportable)
+                    found.append(self._finding(broad, holder, run, position, installs, items, reportable))
+        self.prepared.update(install.ecosystem for install in installs)
 
     # -- the finding and its fixes --------------------------------------------------------
 
-    def _finding(self, broad: BroadCopy, holder: Instruction, run: Run, position: int,
+    def _finding(self, broad: BroadCopy, holder: Instruction, run: Run, position: int, installs: list[Install],
                  items: list[Placed], reportable: list[Placed]) -> Finding:
         copy = broad.copy
         copy_text = json.dumps(copy.value) if copy.json else " ".join(copy.value)
-        commands = _and([f"`{_label(item.install.command)}`" for item in reportable])
+        commands = _and([f"`{command_label(item.command)}`" for item in reportable])
         files: list[str] = []
         for item in reportable:
             files.extend(name for name in item.install.shown_files if name not in files)
         message = (f"`{copy.keyword} {copy_text}` copies the sources before {commands} (line "
                    f"{holder.start_line + 1}), so any source change reinstalls every dependency: copy "
                    f"{_and(files)} first, install, then copy the rest.")
-        reason = self._blocker(broad, run, position)
-        if reason is not None:
-            message += f" No automatic fix: {reason}."
-            prefetch = self._prefetch_fix(broad, run, reportable)
+        blocker, uncertain = self._obstacles(broad, run, position, installs)
+        if blocker is not None:
+            message += f" No automatic fix: {blocker}."
+            prefetch = self._prefetch_fix(broad, run, installs, reportable)
             return RULE.finding(broad.holder.span, message, *([prefetch] if prefetch else []))
-        uncertain = next((install.uncertain for install in self._installs(run) if install.uncertain), None)
         if uncertain:
             message += f" The fix is not applied automatically: {uncertain}."
         return RULE.finding(broad.holder.span, message,
                             self._split_fix(broad, holder, position, items, safe=uncertain is None))
 
-    @staticmethod
-    def _installs(run: Run) -> list[Install]:
-        return [install for cmd in run.commands if (install := install_of(cmd))]
-
-    def _blocker(self, broad: BroadCopy, run: Run, position: int) -> str | None:
-        """Why the install RUN cannot simply run before the broad copy, or None."""
-        for install in self._installs(run):
+    def _obstacles(self, broad: BroadCopy, run: Run, position: int,
+                   installs: list[Install]) -> tuple[str | None, str | None]:
+        """Why the install RUN cannot simply run before the broad copy (no fix), and why it may not
+        work although it usually does (an unsafe fix)."""
+        for install in installs:
             if install.needs_sources:
-                return install.needs_sources
+                return install.needs_sources, None
         if broad.copy.flag("parents") is not None:
-            return "the copy uses --parents"
+            return "the copy uses --parents", None
+        uncertain = next((install.uncertain for install in installs if install.uncertain), None)
         heredoc = bool(run.instruction.heredocs)
         for cmd in run.commands:
-            if install_of(cmd) is None and not is_neutral(cmd, broad.dest, heredoc):
-                return f"the RUN also runs `{_label(cmd)}`, which may need the sources"
+            if install_of(cmd) is not None or is_neutral(cmd, broad.dest, heredoc):
+                continue
+            wrapper = _wrapper_chmod(cmd, installs)
+            if wrapper is None:
+                return f"the RUN also runs `{command_label(cmd)}`, which may need the sources", None
+            uncertain = uncertain or (f"the sources copied after the install bring back the repository's "
+                                      f"{wrapper} with its own mode, undoing `{command_label(cmd)}`")
+        return self._placement_blocker(broad, run, position), uncertain
+
+    def _placement_blocker(self, broad: BroadCopy, run: Run, position: int) -> str | None:
+        """Why the install RUN cannot trade places with the broad copy, or None."""
         if not _plain_script(run, self.text, self.escape):
             return "the RUN is more than a plain list of commands (conditions, loops, subshells, redirections)"
         between = self._between(broad, position)
@@ -879,7 +627,8 @@ class StageWalk:
         if self._mode(broad, between) is None:
             if self._variables_change(broad, between):
                 return "an ENV or ARG between the copy and the install may change the variables the copy uses"
-            return "a WORKDIR between the copy and the install changes where its relative destination is"
+            return ("a WORKDIR between the copy and the install changes where its relative destination is, "
+                    "and the absolute one is not known")
         return None
 
     def _between(self, broad: BroadCopy, position: int) -> list[Instruction]:
@@ -892,7 +641,9 @@ class StageWalk:
         keywords = {inst.keyword for inst in between}
         if keywords <= INERT:
             return "up"
-        if self._variables_change(broad, between) or ("WORKDIR" in keywords and not broad.dest_absolute):
+        if self._variables_change(broad, between):
+            return None
+        if "WORKDIR" in keywords and not broad.dest_absolute and self._absolute_destination(broad) is None:
             return None
         return "down"
 
@@ -901,6 +652,19 @@ class StageWalk:
         written = self.text[broad.copy.span.start:broad.copy.span.end]
         return "$" in written and any(inst.keyword in ("ENV", "ARG") for inst in between)
 
+    @staticmethod
+    def _absolute_destination(broad: BroadCopy) -> str | None:
+        """The copy's relative destination written as the absolute path it means, as it appears in
+        the instruction (quoted in the exec form); None when that path is not known."""
+        raw = broad.dest_raw
+        if "$" in raw or UNKNOWN in broad.dest or len(broad.copy.value_spans) != len(broad.copy.value):
+            return None
+        directory = raw.endswith(("/", "/.")) or raw in (".", "..")
+        absolute = broad.dest + ("/" if directory and broad.dest != "/" else "")
+        if broad.copy.json:
+            return json.dumps(absolute)
+        return None if re.search(r"\s", absolute) else absolute
+
     def _already_there(self, path: str) -> bool:
         return any(copy.brings(path) for copy in self.plain)
 
@@ -908,25 +672,42 @@ class StageWalk:
         """The COPY instructions (as text) that bring in the files the installs read; none when an
         earlier COPY already brought every manifest."""
         groups: dict[str, list[str]] = {}
-        needed = False
+        # A file one install may lack is optional for all: `pip-compile && pip-sync` makes the
+        # requirements.txt that pip-sync reads.
+        maybe_absent = {item.path(name) for item in items for name in item.install.optional}
+
+        def add(path: str, required: bool = False, directory: bool = False) -> bool:
+            """Copy ``path`` (in the image) from the broad copy's source, unless it is already there."""
+            rel = relative_to(path, broad.dest)
+            if rel is None or self._already_there(path):
+                return False
+            source = _context_path(broad.source, rel)
+            if directory:
+                dest, pattern = _join_dest(broad.dest_raw, rel), _optional_dir_pattern(source)
+            else:
+                dest = _join_dest(broad.dest_raw, posixpath.dirname(rel) or ".")
+                pattern = source if (required and path not in maybe_absent) or is_glob(source) else source + "*"
+            group = groups.setdefault(dest, [])
+            if pattern not in group:
+                group.append(pattern)
+            return True
+
+        needed = False  # some manifest is not there yet
         for item in items:
             install = item.install
-            for name in (*install.required, *install.optional, *install.optional_dirs):
-                path = item.path(name)
-                rel = relative_to(path, broad.dest)
-                if rel is None or self._already_there(path):
-                    continue
-                if name in install.required or name == install.primary:
-                    needed = True
-                source = _context_path(broad.source, rel)
-                if name in install.optional_dirs:
-                    dest, pattern = _join_dest(broad.dest_raw, rel), _optional_dir_pattern(source)
-                else:
-                    dest = _join_dest(broad.dest_raw, posixpath.dirname(rel) or ".")
-                    pattern = source if name in install.required else source + "*"
-                group = groups.setdefault(dest, [])
-                if pattern not in group:
-                    group.append(pattern)
+            for name in (*install.required, *install.optional):
+                added = add(item.path(name), required=name in install.required)
+                needed = needed or (added and (name in install.required or name == install.primary))
+            for name in install.optional_dirs:
+                add(item.path(name), directory=True)
+            for directory, name in install.inherited:
+                # From that directory up to the top of the copy.
+                level = item.path(directory)
+                while relative_to(level, broad.dest) is not None:
+                    add(posixpath.join(level, name))
+                    if level == broad.dest:
+                        break
+                    level = posixpath.dirname(level)
         if not needed:
             return []
         return [self._copy_line(broad, sources, dest) for dest, sources in groups.items()]
@@ -968,21 +749,35 @@ class StageWalk:
         start = span.start - len(newline) if self.text[:span.start].endswith(newline) else span.start
         return Span(start, span.end), text + newline
 
+    def _moved_copy(self, broad: BroadCopy, between: list[Instruction]) -> str:
+        """The broad copy's lines for below the install, with an absolute destination when a WORKDIR
+        it no longer follows would change the meaning of a relative one."""
+        text = self._whole_lines(broad.holder)[1]
+        absolute = None
+        if not broad.dest_absolute and any(inst.keyword == "WORKDIR" for inst in between):
+            absolute = self._absolute_destination(broad)
+        if absolute is None:
+            return text
+        lines = instruction_lines(self.text, broad.holder)
+        where = broad.copy.value_spans[-1]
+        return text[:where.start - lines.start] + absolute + text[where.end - lines.start:]
+
     def _split_fix(self, broad: BroadCopy, holder: Instruction, position: int, items: list[Placed],
                    safe: bool) -> Fix:
         indent = indent_of(self.text, broad.holder.span.start)
         manifests = self._lines(self._manifest_copies(broad, items), indent)
-        if self._mode(broad, self._between(broad, position)) == "up":
+        between = self._between(broad, position)
+        if self._mode(broad, between) == "up":
             run_span, run_text = self._whole_lines(holder)
             edits = (insert_before(self.text, broad.holder, manifests + run_text), Edit(run_span, ""))
         else:
-            copy_text = self._whole_lines(broad.holder)[1]
             edits = (Edit(instruction_lines(self.text, broad.holder), manifests),
-                     insert_after(self.text, holder, copy_text))
-        names = _and([f"`{_label(item.install.command)}`" for item in items])
+                     insert_after(self.text, holder, self._moved_copy(broad, between)))
+        names = _and([f"`{command_label(item.command)}`" for item in items])
         return Fix(f"Copy the manifests and run {names} before copying the sources", edits, safe=safe)
 
-    def _prefetch_fix(self, broad: BroadCopy, run: Run, reportable: list[Placed]) -> Fix | None:
+    def _prefetch_fix(self, broad: BroadCopy, run: Run, installs: list[Install],
+                      reportable: list[Placed]) -> Fix | None:
         """An unsafe fix: fetch the dependencies from the manifests before the broad copy and leave
         the original install where it is (it then finds them in place)."""
         commands: list[str] = []
@@ -991,17 +786,20 @@ class StageWalk:
             install = item.install
             if install.walks_up and item.directory != broad.dest:
                 return None
+            exec_form = inst.json and [word.text for word in item.command.words] == inst.value
             if install.fetch is not None:
-                fetch = install.fetch
+                fetch = _fetch_text(install.fetch, item.command, exec_form)
             elif install.fetch_options is not None:
-                exec_form = inst.json and [word.text for word in install.command.words] == inst.value
-                fetch = " ".join([_command_text(install.command, exec_form), *install.fetch_options])
+                fetch = " ".join([_command_text(item.command, exec_form), *install.fetch_options])
             else:
                 return None
             if item.run_directory != broad.workdir:
                 if UNKNOWN in item.run_directory:
                     return None
                 commands.append(f"cd {shlex.quote(item.run_directory)}")
+            # The wrapper has to be executable for the fetch too.
+            commands.extend(_command_text(cmd, False) for cmd in run.commands
+                            if cmd.span.start < item.command.span.start and _wrapper_chmod(cmd, installs))
             commands.append(fetch)
         # The fetch needs the install's caches, secrets and network, not its bind mounts.
         flags = [self._flag_text(flag) for flag in inst.flags if flag.name == "network"
@@ -1028,17 +826,46 @@ def _stage_start(stage: Stage, ends: dict[int, StageEnd]) -> tuple[StageEnd, Sco
     return ends[parent.index], dict(parent.env)
 
 
+def _broad_copies(model: Model) -> tuple[dict[int, str], set[Stage], set[Stage]]:
+    """Every broad COPY/ADD of the file by id, with the directory it copies; the stages that have
+    one, and the stages whose ONBUILD triggers have one."""
+    sources: dict[int, str] = {}
+    in_body: set[Stage] = set()
+    in_triggers: set[Stage] = set()
+    for stage in model.stages:
+        for inst in stage.instructions:
+            keyword = inst.keyword
+            if keyword == "ONBUILD" and inst.sub is not None:
+                target = inst.sub
+                keyword = target.keyword
+            else:
+                target = inst
+            if keyword in ("COPY", "ADD") and (source := broad_source(target)) is not None:
+                sources[id(target)] = source
+                in_body.add(stage)
+                if target is not inst:
+                    in_triggers.add(stage)
+    return sources, in_body, in_triggers
+
+
 def check(model: Model) -> Iterator[Finding]:
+    sources, in_body, in_triggers = _broad_copies(model)
+    if not sources:
+        return
+    runs = {id(run.instruction): run for run in model.runs}
+    parents = {stage.parent for stage in model.stages if stage.parent is not None}
     ends: dict[int, StageEnd] = {}
     for stage in model.stages:
+        if stage not in in_body and stage not in parents:
+            continue  # nothing to report, and no stage starts where this one ends
         start, scope = _stage_start(stage, ends)
-        body = StageWalk(model, stage.instructions, False, start, scope)
+        body = StageWalk(model, runs, sources, stage.instructions, False, start, scope)
         yield from body.findings()
         ends[stage.index] = body.end
-        triggers = [inst for inst in stage.instructions if inst.sub is not None]
-        if triggers:
+        if stage in in_triggers:
             # Triggers run in a child build, after everything this stage did.
-            yield from StageWalk(model, triggers, True, body.end, dict(stage.env)).findings()
+            triggers = [inst for inst in stage.instructions if inst.sub is not None]
+            yield from StageWalk(model, runs, sources, triggers, True, body.end, dict(stage.env)).findings()
 
 
 RULE = Rule(

@@ -9,7 +9,7 @@ import pytest
 
 from dockls.engine import rule_by_key
 from dockls.model import Model
-from dockls.rule import Finding, FixAvailability, Severity
+from dockls.rule import Finding, Fix, FixAvailability, Severity
 from dockls.rules.copy_before_install import RULE, check
 from tests.rules.helpers import apply_fix, assert_corpus_fixes_are_safe, assert_fix_is_safe, findings, fix_all_rule
 
@@ -22,12 +22,19 @@ def only(text: str) -> Finding:
     return found[0]
 
 
+def applied(text: str, fix: Fix) -> str:
+    """The text after ``fix``, checked to be valid, with nothing left for the rule to report."""
+    after = apply_fix(text, fix)
+    assert_fix_is_safe(text, after, NAME)
+    assert findings(after, NAME) == []
+    return after
+
+
 def safe_fix(text: str) -> str:
     """The text after the finding's safe fix, checked to be valid and idempotent."""
     finding = only(text)
     assert finding.fixes and finding.fixes[0].safe, finding.message
-    after = apply_fix(text, finding.fixes[0])
-    assert_fix_is_safe(text, after, NAME)
+    after = applied(text, finding.fixes[0])
     assert fix_all_rule(text, NAME) == after
     return after
 
@@ -46,8 +53,8 @@ def test_metadata() -> None:
     for heading in ("## What it does", "## Why is this bad?", "## Example", "## Use instead", "## Stages",
                     "## References"):
         assert heading in RULE.doc
-    for ecosystem in ("npm", "yarn", "pnpm", "pip", "poetry", "uv", "pipenv", "go", "cargo", "bundler",
-                      "composer", "maven", "gradle"):
+    for ecosystem in ("npm", "yarn", "pnpm", "pip", "pip-tools", "poetry", "uv", "pipenv", "go", "cargo",
+                      "bundler", "composer", "maven", "gradle", "dotnet"):
         assert f"- {ecosystem} — " in RULE.doc
 
 
@@ -149,6 +156,22 @@ RUN npm ci && npm run build
     assert finding.fixes == ()  # npm ci wipes node_modules: fetching first would not help
 
 
+def test_yarn_berry_workspaces_focus_copies_yarnrc_yml_and_the_yarn_directory() -> None:
+    # `.yarnrc*` matches .yarnrc.yml, whose `yarnPath` points into .yarn/releases/, copied with .yarn/.
+    before = """FROM node:22
+WORKDIR /app
+COPY . .
+RUN corepack enable && yarn workspaces focus --all --production
+"""
+    assert safe_fix(before) == """FROM node:22
+WORKDIR /app
+COPY package.json yarn.lock* .yarnrc* .npmrc* ./
+COPY .yar[n] ./.yarn/
+RUN corepack enable && yarn workspaces focus --all --production
+COPY . .
+"""
+
+
 @pytest.mark.parametrize("text", [
     # the recommended layout
     "FROM node:22\nWORKDIR /app\nCOPY package*.json ./\nRUN npm ci\nCOPY . .\nRUN npm run build\n",
@@ -225,7 +248,7 @@ def test_poetry_without_no_root_offers_a_fetch_only() -> None:
     finding = no_safe_fix(before)
     assert "without --no-root also installs the project" in finding.message
     (fetch,) = finding.fixes
-    assert apply_fix(before, fetch) == """FROM python:3.12
+    assert applied(before, fetch) == """FROM python:3.12
 WORKDIR /app
 COPY pyproject.toml poetry.lock* poetry.toml* ./
 RUN poetry install --only main --no-root
@@ -236,10 +259,10 @@ RUN poetry install --only main
 
 def test_fetch_keeps_variables_unquoted_and_quotes_exec_form_words() -> None:
     shell = "FROM python:3.12\nWORKDIR /app\nCOPY . .\nRUN poetry install --with $GROUPS\n"
-    assert "\nRUN poetry install --with $GROUPS --no-root\nCOPY . .\n" in apply_fix(
+    assert "\nRUN poetry install --with $GROUPS --no-root\nCOPY . .\n" in applied(
         shell, no_safe_fix(shell).fixes[0])
     exec_form = 'FROM python:3.12\nWORKDIR /app\nCOPY . .\nRUN ["poetry", "install", "--with", "a b"]\n'
-    assert "\nRUN poetry install --with 'a b' --no-root\nCOPY . .\n" in apply_fix(
+    assert "\nRUN poetry install --with 'a b' --no-root\nCOPY . .\n" in applied(
         exec_form, no_safe_fix(exec_form).fixes[0])
 
 
@@ -252,7 +275,7 @@ RUN uv sync --frozen --no-install-project
 COPY . .
 """
     finding = no_safe_fix("FROM python:3.12\nWORKDIR /app\nCOPY . .\nRUN uv sync --frozen\n")
-    assert "RUN uv sync --frozen --no-install-project" in apply_fix(
+    assert "RUN uv sync --frozen --no-install-project" in applied(
         "FROM python:3.12\nWORKDIR /app\nCOPY . .\nRUN uv sync --frozen\n", finding.fixes[0])
 
 
@@ -260,6 +283,63 @@ def test_pipenv() -> None:
     assert safe_fix("FROM python:3.12\nWORKDIR /app\nCOPY . .\nRUN pipenv install --system --deploy\n") == (
         "FROM python:3.12\nWORKDIR /app\nCOPY Pipfile Pipfile.lock* ./\nRUN pipenv install --system --deploy\n"
         "COPY . .\n")
+
+
+def test_pip_sync_reads_requirements_txt_unless_told_otherwise() -> None:
+    assert safe_fix("FROM python:3.12\nWORKDIR /app\nCOPY . .\nRUN pip-sync\n") == (
+        "FROM python:3.12\nWORKDIR /app\nCOPY requirements.txt ./\nRUN pip-sync\nCOPY . .\n")
+    assert safe_fix("FROM python:3.12\nWORKDIR /app\nCOPY . .\nRUN pip-sync reqs/base.txt reqs/prod.txt\n") == (
+        "FROM python:3.12\nWORKDIR /app\nCOPY reqs/base.txt reqs/prod.txt ./reqs/\n"
+        "RUN pip-sync reqs/base.txt reqs/prod.txt\nCOPY . .\n")
+
+
+def test_pip_compile_is_fixed_only_on_request() -> None:
+    # The requirements.txt it writes is replaced by the repository's copy after the move.
+    before = """FROM python:3.12
+WORKDIR /app
+COPY . .
+RUN pip install pip-tools && pip-compile requirements.in && pip-sync
+"""
+    finding = no_safe_fix(before)
+    assert "copy requirements.in and requirements.txt first" in finding.message
+    assert ("The fix is not applied automatically: the sources copied after `pip-compile requirements.in` "
+            "replace the requirements.txt it writes, if the repository has one.") in finding.message
+    (move,) = finding.fixes
+    # requirements.txt may not exist before pip-compile writes it: copied with a wildcard.
+    assert applied(before, move) == """FROM python:3.12
+WORKDIR /app
+COPY requirements.in requirements.txt* ./
+RUN pip install pip-tools && pip-compile requirements.in && pip-sync
+COPY . .
+"""
+    project = no_safe_fix("FROM python:3.12\nWORKDIR /app\nCOPY . .\nRUN pip-compile pyproject.toml\n")
+    assert "builds the project's metadata, which may read its sources" in project.message
+
+
+def test_uv_pip_sync_and_compile() -> None:
+    assert safe_fix("FROM python:3.12\nWORKDIR /app\nCOPY . .\nRUN uv pip sync --system requirements.lock\n") == (
+        "FROM python:3.12\nWORKDIR /app\nCOPY requirements.lock ./\nRUN uv pip sync --system requirements.lock\n"
+        "COPY . .\n")
+    # uv writes to standard output unless told otherwise; with -o it writes a file as pip-compile does.
+    assert safe_fix("FROM python:3.12\nWORKDIR /app\nCOPY . .\nRUN uv pip compile requirements.in\n") == (
+        "FROM python:3.12\nWORKDIR /app\nCOPY requirements.in ./\nRUN uv pip compile requirements.in\nCOPY . .\n")
+    before = ("FROM python:3.12\nWORKDIR /app\nCOPY . .\n"
+              "RUN uv pip compile requirements.in -o requirements.txt && uv pip sync requirements.txt\n")
+    (move,) = no_safe_fix(before).fixes
+    assert applied(before, move) == (
+        "FROM python:3.12\nWORKDIR /app\nCOPY requirements.in requirements.txt* ./\n"
+        "RUN uv pip compile requirements.in -o requirements.txt && uv pip sync requirements.txt\nCOPY . .\n")
+
+
+def test_pipenv_sync_editable_and_requirements() -> None:
+    assert safe_fix("FROM python:3.12\nWORKDIR /app\nCOPY . .\nRUN pipenv sync --system\n") == (
+        "FROM python:3.12\nWORKDIR /app\nCOPY Pipfile Pipfile.lock* ./\nRUN pipenv sync --system\nCOPY . .\n")
+    editable = no_safe_fix("FROM python:3.12\nWORKDIR /app\nCOPY . .\nRUN pipenv install -e .\n")
+    assert "No automatic fix: `pipenv install -e .` installs the project from its sources." in editable.message
+    # `-r` imports a requirements file into a Pipfile that may not exist yet.
+    assert safe_fix("FROM python:3.12\nWORKDIR /app\nCOPY . .\nRUN pipenv install -r requirements.txt\n") == (
+        "FROM python:3.12\nWORKDIR /app\nCOPY requirements.txt Pipfile* Pipfile.lock* ./\n"
+        "RUN pipenv install -r requirements.txt\nCOPY . .\n")
 
 
 @pytest.mark.parametrize("text", [
@@ -284,6 +364,95 @@ def test_copy_of_a_source_directory_the_install_runs_in() -> None:
     assert safe_fix(before) == (
         "FROM python:3.12\nCOPY app/requirements.txt /app/\nWORKDIR /app\nRUN pip install -r requirements.txt\n"
         "COPY app/ /app\n")
+
+
+# --------------------------------------------------------------------------- a copy of a subdirectory
+
+
+def test_subdirectory_copy_without_trailing_slash() -> None:
+    before = "FROM python:3.12\nWORKDIR /app\nCOPY backend .\nRUN pip install -r requirements.txt\n"
+    finding = only(before)
+    assert finding.message.startswith("`COPY backend .` copies the sources before `pip install -r requirements.txt`")
+    assert safe_fix(before) == (
+        "FROM python:3.12\nWORKDIR /app\nCOPY backend/requirements.txt ./\nRUN pip install -r requirements.txt\n"
+        "COPY backend .\n")
+
+
+def test_subdirectory_copy_to_a_subdirectory_the_install_enters() -> None:
+    before = """FROM python:3.12
+WORKDIR /app
+COPY ./app ./app
+WORKDIR /app/app
+RUN pip install -r requirements/base.txt
+"""
+    assert safe_fix(before) == """FROM python:3.12
+WORKDIR /app
+COPY app/requirements/base.txt ./app/requirements/
+WORKDIR /app/app
+RUN pip install -r requirements/base.txt
+COPY ./app /app/app
+"""
+
+
+def test_subdirectory_copy_with_cd_and_prefix() -> None:
+    assert safe_fix("FROM node:22\nCOPY frontend/ /srv/frontend/\nRUN cd /srv/frontend && npm ci\n") == (
+        "FROM node:22\n"
+        "COPY frontend/package.json frontend/package-lock.json* frontend/npm-shrinkwrap.json* frontend/.npmrc* "
+        "/srv/frontend/\nRUN cd /srv/frontend && npm ci\nCOPY frontend/ /srv/frontend/\n")
+    assert safe_fix("FROM node:22\nCOPY web /srv/web\nRUN npm --prefix /srv/web/client install\n") == (
+        "FROM node:22\n"
+        "COPY web/client/package.json web/client/package-lock.json* web/client/npm-shrinkwrap.json* "
+        "web/client/.npmrc* /srv/web/client/\nRUN npm --prefix /srv/web/client install\nCOPY web /srv/web\n")
+
+
+def test_subdirectory_copy_in_an_onbuild_trigger() -> None:
+    before = "FROM python:3.12\nWORKDIR /app\nONBUILD COPY src/ ./\nONBUILD RUN pip install -r requirements.txt\n"
+    assert safe_fix(before) == (
+        "FROM python:3.12\nWORKDIR /app\nONBUILD COPY src/requirements.txt ./\n"
+        "ONBUILD RUN pip install -r requirements.txt\nONBUILD COPY src/ ./\n")
+
+
+def test_subdirectory_copy_in_a_builder_stage() -> None:
+    before = """FROM node:22-slim AS frontend
+COPY ./src-ui /src/src-ui
+WORKDIR /src/src-ui
+RUN corepack enable && pnpm install
+RUN pnpm run build
+FROM python:3.12-slim
+COPY --from=frontend /src/src-ui/dist /app/static
+"""
+    # An absolute destination: the copy moves below the install, past the WORKDIR, unchanged.
+    manifests = ("src-ui/package.json src-ui/pnpm-lock.yaml* src-ui/.npmrc* src-ui/.pnpmfile.cjs* "
+                 "src-ui/pnpm-workspace.yaml*")
+    assert safe_fix(before) == f"""FROM node:22-slim AS frontend
+COPY {manifests} /src/src-ui/
+COPY src-ui/patche[s] /src/src-ui/patches/
+WORKDIR /src/src-ui
+RUN corepack enable && pnpm install
+COPY ./src-ui /src/src-ui
+RUN pnpm run build
+FROM python:3.12-slim
+COPY --from=frontend /src/src-ui/dist /app/static
+"""
+
+
+@pytest.mark.parametrize("text", [
+    # the install does not run inside what the copy brought
+    "FROM python:3.12\nWORKDIR /app\nCOPY src /app/src\nRUN pip install -r requirements.txt\n",
+    "FROM python:3.12\nWORKDIR /app\nCOPY backend /srv/backend\nRUN pip install -r /srv/backend/requirements.txt\n",
+    # file names: an extension, all capitals, a name ending in "file", a build wrapper
+    "FROM node:22\nWORKDIR /app\nCOPY server.js /app/\nRUN npm ci\n",
+    "FROM node:22\nWORKDIR /app\nCOPY LICENSE /app/\nRUN npm ci\n",
+    "FROM ruby:3.3\nWORKDIR /app\nCOPY Gemfile /app/\nRUN bundle install\n",
+    "FROM maven:3\nWORKDIR /app\nCOPY mvnw /app/\nRUN mvn dependency:go-offline\n",
+    # wildcards, variables, URLs, several sources
+    "FROM node:22\nWORKDIR /app\nCOPY sr? /app\nRUN npm ci\n",
+    "FROM node:22\nWORKDIR /app\nARG SRC=web\nCOPY $SRC /app\nRUN npm ci\n",
+    "FROM node:22\nWORKDIR /app\nADD https://example.com/app /app\nRUN npm ci\n",
+    "FROM node:22\nWORKDIR /app\nCOPY web lib /app/\nRUN npm ci\n",
+])
+def test_subdirectory_silent(text: str) -> None:
+    assert findings(text, NAME) == []
 
 
 # --------------------------------------------------------------------------- go, cargo
@@ -313,7 +482,7 @@ RUN --mount=type=cache,target=/go/pkg/mod --mount=type=bind,source=x,target=/x g
 """
     finding = no_safe_fix(before)
     assert "No automatic fix: `go build` needs the sources." in finding.message
-    after = apply_fix(before, finding.fixes[0])
+    after = applied(before, finding.fixes[0])
     assert after == """FROM golang:1.23
 WORKDIR /src
 COPY go.mod go.sum* ./
@@ -338,7 +507,7 @@ def test_cargo_build_is_reported_and_cargo_fetch_gets_an_unsafe_fix() -> None:
     assert "src/main.rs" in finding.message
     (move,) = finding.fixes
     assert not move.safe
-    assert apply_fix(fetch, move) == """FROM rust:1
+    assert applied(fetch, move) == """FROM rust:1
 WORKDIR /app
 COPY Cargo.toml Cargo.lock* rust-toolchain* ./
 COPY .carg[o] ./.cargo/
@@ -415,12 +584,65 @@ def test_maven_package_gets_an_unsafe_go_offline() -> None:
     before = "FROM maven:3\nCOPY . /usr/src/app\nRUN cd /usr/src/app && mvn -f pom.xml clean package\n"
     finding = no_safe_fix(before)
     assert "`mvn -f pom.xml clean …` compiles the sources" in finding.message
-    assert apply_fix(before, finding.fixes[0]) == """FROM maven:3
+    assert applied(before, finding.fixes[0]) == """FROM maven:3
 COPY pom.xml /usr/src/app/
 COPY .mv[n] /usr/src/app/.mvn/
 RUN cd /usr/src/app && mvn -f pom.xml dependency:go-offline
 COPY . /usr/src/app
 RUN cd /usr/src/app && mvn -f pom.xml clean package
+"""
+
+
+def test_maven_wrapper_made_executable_in_the_same_run() -> None:
+    # The copy of the sources that follows brings back the repository's mvnw with its own mode.
+    before = "FROM eclipse-temurin:21\nWORKDIR /build\nCOPY . .\nRUN chmod +x ./mvnw && ./mvnw dependency:go-offline\n"
+    finding = no_safe_fix(before)
+    assert "repository's ./mvnw with its own mode, undoing `chmod +x ./mvnw`" in finding.message
+    (move,) = finding.fixes
+    assert applied(before, move) == """FROM eclipse-temurin:21
+WORKDIR /build
+COPY pom.xml mvnw ./
+COPY .mv[n] ./.mvn/
+RUN chmod +x ./mvnw && ./mvnw dependency:go-offline
+COPY . .
+"""
+
+
+def test_maven_wrapper_build_gets_a_go_offline_that_keeps_the_chmod() -> None:
+    before = "FROM eclipse-temurin:21\nWORKDIR /build\nCOPY . .\nRUN chmod +x mvnw && ./mvnw -B package -DskipTests\n"
+    finding = no_safe_fix(before)
+    assert applied(before, finding.fixes[0]) == """FROM eclipse-temurin:21
+WORKDIR /build
+COPY pom.xml mvnw ./
+COPY .mv[n] ./.mvn/
+RUN chmod +x mvnw && ./mvnw dependency:go-offline
+COPY . .
+RUN chmod +x mvnw && ./mvnw -B package -DskipTests
+"""
+
+
+def test_wrappers_run_by_a_shell() -> None:
+    assert safe_fix("FROM eclipse-temurin:21\nWORKDIR /b\nCOPY . .\nRUN sh mvnw -q dependency:go-offline\n") == (
+        "FROM eclipse-temurin:21\nWORKDIR /b\nCOPY pom.xml mvnw ./\nCOPY .mv[n] ./.mvn/\n"
+        "RUN sh mvnw -q dependency:go-offline\nCOPY . .\n")
+    build = "FROM eclipse-temurin:21\nWORKDIR /b\nCOPY . .\nRUN sh ./mvnw -f api/pom.xml package\n"
+    assert "\nRUN sh ./mvnw -f api/pom.xml dependency:go-offline\nCOPY . .\n" in applied(
+        build, no_safe_fix(build).fixes[0])
+    gradle = no_safe_fix("FROM eclipse-temurin:21\nWORKDIR /b\nCOPY . .\nRUN bash gradlew build\n")
+    assert "copy gradlew and build.gradle first" in gradle.message
+
+
+def test_exec_form_fetch_quotes_the_words_it_keeps() -> None:
+    before = 'FROM maven:3\nWORKDIR /b\nCOPY . .\nRUN ["./mvnw", "-f", "my app/pom.xml", "-B", "package"]\n'
+    finding = no_safe_fix(before)
+    assert applied(before, finding.fixes[0]) == """FROM maven:3
+WORKDIR /b
+COPY ["my app/pom.xml", "./my app/"]
+COPY mvnw ./
+COPY .mv[n] ./.mvn/
+RUN ./mvnw -f 'my app/pom.xml' dependency:go-offline
+COPY . .
+RUN ["./mvnw", "-f", "my app/pom.xml", "-B", "package"]
 """
 
 
@@ -446,6 +668,121 @@ COPY . .
     "FROM ruby:3.3\nCOPY . .\nRUN gem install bundler\n",
 ])
 def test_ruby_php_java_silent(text: str) -> None:
+    assert findings(text, NAME) == []
+
+
+# --------------------------------------------------------------------------- .NET
+
+
+def test_dotnet_restore_without_a_project_copies_the_csproj_and_nuget_files() -> None:
+    before = """FROM mcr.microsoft.com/dotnet/sdk:8.0 AS build
+WORKDIR /source
+COPY . .
+RUN dotnet restore
+RUN dotnet publish -c Release -o /app --no-restore
+"""
+    finding = only(before)
+    assert "copy *.csproj and packages.lock.json first" in finding.message
+    assert safe_fix(before) == """FROM mcr.microsoft.com/dotnet/sdk:8.0 AS build
+WORKDIR /source
+COPY *.csproj packages.lock.json* [Nn]u[Gg]et.[Cc]onfig Directory.* global.json* ./
+RUN dotnet restore
+COPY . .
+RUN dotnet publish -c Release -o /app --no-restore
+"""
+
+
+def test_dotnet_restore_of_a_named_project_copies_the_files_above_it() -> None:
+    # MSBuild and NuGet read Directory.* and NuGet.config from every directory above the project.
+    before = """FROM mcr.microsoft.com/dotnet/sdk:8.0 AS build
+ARG TARGETARCH
+WORKDIR /src
+COPY . .
+RUN dotnet restore "src/Api/Api.csproj" -a $TARGETARCH
+"""
+    assert safe_fix(before) == """FROM mcr.microsoft.com/dotnet/sdk:8.0 AS build
+ARG TARGETARCH
+WORKDIR /src
+COPY src/Api/Api.csproj src/Api/packages.lock.json* src/Api/[Nn]u[Gg]et.[Cc]onfig src/Api/Directory.* ./src/Api/
+COPY src/[Nn]u[Gg]et.[Cc]onfig src/Directory.* ./src/
+COPY [Nn]u[Gg]et.[Cc]onfig Directory.* global.json* ./
+RUN dotnet restore "src/Api/Api.csproj" -a $TARGETARCH
+COPY . .
+"""
+
+
+def test_dotnet_publish_gets_an_unsafe_restore_with_its_runtime() -> None:
+    before = """FROM mcr.microsoft.com/dotnet/sdk:8.0 AS build
+WORKDIR /src
+COPY . .
+RUN dotnet publish App.fsproj -c Release -r linux-musl-x64 --self-contained false -o /app /p:UseAppHost=false
+"""
+    finding = no_safe_fix(before)
+    assert "No automatic fix: `dotnet publish` compiles the sources." in finding.message
+    assert applied(before, finding.fixes[0]) == """FROM mcr.microsoft.com/dotnet/sdk:8.0 AS build
+WORKDIR /src
+COPY App.fsproj packages.lock.json* [Nn]u[Gg]et.[Cc]onfig Directory.* global.json* ./
+RUN dotnet restore App.fsproj -r linux-musl-x64
+COPY . .
+RUN dotnet publish App.fsproj -c Release -r linux-musl-x64 --self-contained false -o /app /p:UseAppHost=false
+"""
+
+
+def test_dotnet_solution_has_no_fix() -> None:
+    finding = no_safe_fix("FROM mcr.microsoft.com/dotnet/sdk:8.0\nWORKDIR /src\nCOPY . .\nRUN dotnet restore App.sln\n")
+    assert "reads every project the solution lists, which the rule cannot see" in finding.message
+    assert finding.fixes == ()
+
+
+def test_dotnet_tool_restore() -> None:
+    assert safe_fix("FROM mcr.microsoft.com/dotnet/sdk:8.0\nWORKDIR /src\nCOPY . .\nRUN dotnet tool restore\n") == (
+        "FROM mcr.microsoft.com/dotnet/sdk:8.0\nWORKDIR /src\nCOPY .config/dotnet-tools.json ./.config/\n"
+        "RUN dotnet tool restore\nCOPY . .\n")
+
+
+def test_dotnet_build_with_a_command_between_offers_the_restore() -> None:
+    before = """FROM mcr.microsoft.com/dotnet/sdk:5.0 AS build
+COPY . /src
+WORKDIR /src
+RUN ls
+RUN dotnet build "aspnetapp.csproj" -c Release -o /app/build
+"""
+    finding = no_safe_fix(before)
+    assert applied(before, finding.fixes[0]) == """FROM mcr.microsoft.com/dotnet/sdk:5.0 AS build
+COPY aspnetapp.csproj packages.lock.json* [Nn]u[Gg]et.[Cc]onfig Directory.* global.json* /src/
+RUN cd /src && dotnet restore "aspnetapp.csproj"
+COPY . /src
+WORKDIR /src
+RUN ls
+RUN dotnet build "aspnetapp.csproj" -c Release -o /app/build
+"""
+
+
+@pytest.mark.parametrize("text", [
+    # the usual layout: restore as its own layer, then build without restoring
+    """FROM mcr.microsoft.com/dotnet/sdk:8.0 AS build
+WORKDIR /source
+COPY *.csproj .
+RUN dotnet restore -a $TARGETARCH
+COPY . .
+RUN dotnet publish -c release -o /app -a $TARGETARCH --self-contained false --no-restore
+""",
+    # what Visual Studio generates
+    """FROM mcr.microsoft.com/dotnet/sdk:8.0 AS build
+WORKDIR /src
+COPY ["src/Api/Api.csproj", "src/Api/"]
+RUN dotnet restore "./src/Api/Api.csproj"
+COPY . .
+WORKDIR "/src/src/Api"
+RUN dotnet build "./Api.csproj" -c Release -o /app/build
+FROM build AS publish
+RUN dotnet publish "./Api.csproj" -c Release -o /app/publish /p:UseAppHost=false
+""",
+    # --no-restore does not fetch; global tools do not read the project
+    "FROM mcr.microsoft.com/dotnet/sdk:8.0\nCOPY . .\nRUN dotnet build --no-restore\n",
+    "FROM mcr.microsoft.com/dotnet/sdk:8.0\nCOPY . .\nRUN dotnet tool install -g dotnet-ef\n",
+])
+def test_dotnet_silent(text: str) -> None:
     assert findings(text, NAME) == []
 
 
@@ -638,9 +975,21 @@ def test_run_between_blocks_the_fix() -> None:
     assert "No automatic fix: the `RUN` on line 4 comes between the copy and the install." in finding.message
 
 
-def test_workdir_between_with_a_relative_destination_blocks_the_fix() -> None:
-    finding = no_safe_fix("FROM node:22\nWORKDIR /srv\nCOPY . app\nWORKDIR app\nRUN npm ci\n")
+def test_workdir_between_gives_the_moved_copy_its_absolute_destination() -> None:
+    assert safe_fix("FROM node:22\nWORKDIR /srv\nCOPY . app\nWORKDIR app\nRUN npm ci\n") == (
+        "FROM node:22\nWORKDIR /srv\nCOPY package.json package-lock.json* npm-shrinkwrap.json* .npmrc* app/\n"
+        "WORKDIR app\nRUN npm ci\nCOPY . /srv/app\n")
+    # `.` and a trailing slash name a directory: the absolute destination keeps saying so.
+    assert safe_fix('FROM node:22\nWORKDIR /srv\nCOPY [".", "./"]\nWORKDIR web\nRUN npm ci\n').endswith(
+        'WORKDIR web\nRUN npm ci\nCOPY [".", "/srv/"]\n')
+
+
+def test_workdir_between_with_an_unknown_destination_blocks_the_fix() -> None:
+    # The image's WORKDIR is not known, so neither is where `app` is.
+    finding = no_safe_fix("FROM node:22\nCOPY . app\nWORKDIR app\nRUN npm ci\n")
     assert "WORKDIR between the copy and the install" in finding.message
+    variable = no_safe_fix("FROM node:22\nWORKDIR /srv\nARG DIR=app\nCOPY . $DIR\nWORKDIR app\nRUN npm ci\n")
+    assert "WORKDIR between the copy and the install" in variable.message
 
 
 def test_env_between_and_a_copy_with_variables_blocks_the_fix() -> None:
@@ -705,6 +1054,9 @@ def test_suppression() -> None:
     "FROM x\nCOPY . .\nRUN npm ci &&\n", "FROM x\nCOPY . .\nRUN [\"npm\"\n", "FROM x\nCOPY <<EOF .\nx\nEOF\n",
     "FROM x\nWORKDIR\nCOPY . $UNSET\nRUN cd && cd - && npm --prefix\n", "FROM x\nCOPY . .\nRUN pip install -r\n",
     "# escape=`\nFROM x\nCOPY . .\nRUN npm ci\n", "FROM x\nONBUILD\nONBUILD COPY . .\nONBUILD RUN yarn\n",
+    "FROM x\nCOPY backend .\nRUN dotnet restore -a\n", "FROM x\nCOPY . .\nRUN sh && chmod +x && ./mvnw\n",
+    "FROM x\nCOPY .. .\nRUN pip-compile -o && pip-sync -f\n", "FROM x\nONBUILD COPY web\nONBUILD RUN dotnet tool\n",
+    "FROM x\nCOPY / app\nWORKDIR app\nRUN dotnet publish /p:X=1 true -- a.sln\n",
 ])
 def test_bad_input_never_raises(text: str) -> None:
     list(check(Model.from_text(text)))
