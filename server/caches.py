@@ -1,20 +1,24 @@
 """Package tools' download caches: which commands fill them, and where they are.
 
-Per package tool (pip, npm, go, apt-get … see :data:`TOOLS`):
+For each package tool in :data:`TOOLS` (pip, uv, Poetry, npm, Yarn, pnpm, Go, Cargo, Maven, Gradle,
+Bundler, Composer, NuGet, apt, apk, dnf/yum …):
 
-- :func:`downloading_tool` — whether a command downloads packages, and with which :class:`Tool`;
-- :func:`cache_dirs` — the folders that command keeps its downloads in, for the user the RUN runs
-  as (:class:`Context`);
-- :func:`no_cache_options` and :func:`clears_cache` — whether a command does without the cache
-  (``pip install --no-cache-dir``) or deletes it (``npm cache clean``, ``rm -rf /root/.npm``);
-  :func:`cache_disabled` — whether the environment turns the cache off (``PIP_NO_CACHE_DIR``).
+- :func:`downloading_tool` — whether a command downloads packages, and with which :class:`Tool`
+  (:func:`tool_of`: whatever it does; :func:`call_of`: with its options and positionals);
+- :func:`cache_dirs` — the folders that command keeps its downloads in, for the user and environment
+  of its RUN (:class:`Context`);
+- :func:`no_cache_options`, :func:`cache_disabled` and :func:`clears_cache` — whether a command does
+  without the cache (``pip install --no-cache-dir``), the environment turns it off
+  (``PIP_NO_CACHE_DIR``), or a command deletes it (``npm cache clean``, ``rm -rf /root/.npm``);
+- :func:`resolve_path` and :func:`covers` — the paths of ``rm``-like arguments (``~/.npm``,
+  ``$HOME/.cache``) and whether one takes a cache folder with it.
 
-Where a folder lies under the home folder, it is known for root (``/root``, or ``ENV HOME``) and for
-another user only when an ``ENV HOME`` sets it; otherwise :data:`UNKNOWN_HOME` stands for it in the
-paths returned, so that a caller can still match ``~/.npm``-like paths but knows not to mount there.
-Variables that move a cache (``PIP_CACHE_DIR``, ``GOMODCACHE`` …) count when an ``ARG``/``ENV``
-visible to the RUN or the command's own ``NAME=value`` prefix sets them. What a base image sets is not
-visible, except the few variables of official images listed in :data:`IMAGE_ENV` (``golang`` sets
+A folder under the home folder is known for root (``/root``, or ``ENV HOME``) and for another user only
+when an ``ENV HOME`` sets it; otherwise :data:`UNKNOWN_HOME` stands for the home folder in the paths
+returned, so that a caller can still match ``…/.npm``-like mount targets but knows not to mount there.
+Variables that move a cache (``PIP_CACHE_DIR``, ``GOMODCACHE`` …) count when an ``ARG``/``ENV`` visible
+to the RUN or the command's own ``NAME=value`` prefix sets them. What a base image sets is not visible,
+except the few variables of official images listed in :data:`IMAGE_ENV` (``golang`` sets
 ``GOPATH=/go`` …). A base image's own ``USER`` is not known either: without a ``USER`` instruction the
 RUN is taken to run as root.
 """
@@ -71,7 +75,7 @@ class Context:
     """Who runs a RUN and with which environment: what decides where its tools keep their caches."""
 
     env: Env  # the ARG and ENV visible to the RUN, over the known ENV of its official base image
-    user: str  # the USER in force, expanded ("" when no USER instruction sets one)
+    user: str  # the USER in force, expanded when known ("" when no USER instruction sets one)
     root: bool  # the RUN runs as root (a USER whose value is not known is not root)
     home: str | None  # ENV HOME, else /root for root, else None: not known
     image: str  # the repository of the stage's base image: "golang" for golang:1.22-bookworm
@@ -79,7 +83,7 @@ class Context:
 
     @classmethod
     def of(cls, model: Model, run: Run) -> Context:
-        image, tag = image_name(_base_image(run.stage))
+        image, tag = _image_name(_base_image(run.stage))
         env: dict[str, str | None] = {**IMAGE_ENV.get(image, {}), **run.env}
         user, known = _user(model, run)
         root = known and user.split(":", 1)[0] in ROOT_USERS
@@ -94,7 +98,7 @@ class Context:
         return self.user if uid.isdigit() and (not gid or gid.isdigit()) else None
 
 
-def image_name(reference: str) -> tuple[str, str]:
+def _image_name(reference: str) -> tuple[str, str]:
     """``docker.io/library/golang:1.22@sha256:…`` → (``golang``, ``1.22``)."""
     name = reference.split("@", 1)[0].rsplit("/", 1)[-1]
     repository, _, tag = name.partition(":")
@@ -117,7 +121,9 @@ def _user(model: Model, run: Run) -> tuple[str, bool]:
     while stage is not None and stage not in seen:
         users = [inst for inst in stage.instructions if inst.keyword == "USER" and inst.span.start < before]
         if users:
-            return expand(users[-1].args.strip(), run.env)
+            raw = users[-1].args.strip()
+            value, known = expand(raw, run.env)
+            return (value if known else raw), known
         seen.append(stage)
         stage = stage.parent
         before = len(model.text)
@@ -227,8 +233,8 @@ def _positional(*names: str) -> Callable[[Call], bool]:
 
 
 def _not_offline(test: Callable[[Call], bool], *offline: str) -> Callable[[Call], bool]:
-    flags = offline or ("--offline",)
-    return lambda call: not call.options.has(*flags) and test(call)
+    flags = frozenset(offline or ("--offline",))
+    return lambda call: flags.isdisjoint(call.options.flags) and flags.isdisjoint(call.options.values) and test(call)
 
 
 def _option(call: Call, *names: str) -> str | None:
@@ -380,7 +386,7 @@ APT_VALUED = frozenset({"-o", "--option", "-c", "--config-file", "-t", "--target
                         "-a", "--host-architecture"})
 APT_DOWNLOADS = frozenset({"update", "install", "reinstall", "upgrade", "dist-upgrade", "full-upgrade",
                            "build-dep", "source", "download"})
-APT_SIMULATE = ("-s", "--simulate", "--just-print", "--dry-run", "--recon", "--no-act", "--print-uris")
+APT_SIMULATE = frozenset({"-s", "--simulate", "--just-print", "--dry-run", "--recon", "--no-act", "--print-uris"})
 APK_VALUED = frozenset({"-X", "--repository", "-p", "--root", "--arch", "--keys-dir", "--repositories-file",
                         "--cache-dir", "--cache-max-age", "--wait", "--timeout"})
 DNF_VALUED = frozenset({"-c", "--config", "--installroot", "--releasever", "--setopt", "--repo", "--repoid",
@@ -436,7 +442,7 @@ TOOLS: tuple[Tool, ...] = (
     Tool("apt", frozenset({"apt-get", "apt", "apt-cache", "aptitude"}), APT_VALUED,
          lambda call: (call.positionals[:1] != [] and call.positionals[0] in APT_DOWNLOADS
                        and posixpath.basename(call.program[0].text) in ("apt-get", "apt")
-                       and not call.options.has(*APT_SIMULATE)),
+                       and APT_SIMULATE.isdisjoint(call.options.flags)),
          _fixed("/var/cache/apt", "/var/lib/apt"), cleans=(("clean",), ("autoclean",), ("dist-clean",)),
          contents=("lists", "archives"), mount_options="sharing=locked", shared=True),
     Tool("apk", frozenset({"apk"}), APK_VALUED,
@@ -497,7 +503,7 @@ def downloading_tool(command: ShellCommand) -> Tool | None:
     return found[0] if found is not None and found[0].downloads(found[1]) else None
 
 
-def command_env(ctx: Context, command: ShellCommand) -> Env:
+def _command_env(ctx: Context, command: ShellCommand) -> Env:
     """The environment of one command: the RUN's, and its own ``NAME=value`` prefix."""
     if not command.assignments:
         return ctx.env
@@ -515,7 +521,7 @@ def cache_dirs(tool: Tool, command: ShellCommand, ctx: Context) -> tuple[str, ..
     found = call_of(command)
     if found is None:
         return None
-    dirs = tool.dirs(ctx, command_env(ctx, command), found[1])
+    dirs = tool.dirs(ctx, _command_env(ctx, command), found[1])
     if any(folder is None for folder in dirs):
         return None
     return tuple(dict.fromkeys(folder for folder in dirs if folder is not None))
@@ -535,7 +541,7 @@ def cache_disabled(tool: Tool, command: ShellCommand, ctx: Context, script: str)
     ``script`` (``export``, ``env``). pip takes any non-empty value as "off", ``0`` included; an ARG
     without default counts (its value comes with ``--build-arg``). ``COMPOSER_CACHE_DIR=/dev/null``
     and ``GOCACHE=off`` count too."""
-    env = command_env(ctx, command)
+    env = _command_env(ctx, command)
     for name in tool.no_cache_env:
         if (name in env and env[name] != "") or _assigned(name).search(script):
             return True
@@ -555,7 +561,7 @@ def clears_cache(tool: Tool, command: ShellCommand, dirs: tuple[str, ...], ctx: 
     ``dnf clean all``), or an ``rm`` of one of ``dirs``, a folder above it, its contents or its main
     subfolder (npm's ``_cacache``, apt's ``/var/lib/apt/lists``)."""
     if command.name == "rm":
-        env = command_env(ctx, command)
+        env = _command_env(ctx, command)
         for word in command.args:
             path = None if word.text.startswith("-") else resolve_path(word.text, env, ctx.home)
             if path is None:
