@@ -52,7 +52,7 @@ from collections.abc import Iterator
 from dockls.edits import insert_word_after, remove_command
 from dockls.model import Model, Run
 from dockls.rule import Edit, Finding, Fix, FixAvailability, Rule, Severity
-from dockls.shell import ShellCommand, Word
+from dockls.shell import ShellCommand, Word, first_operand
 from dockls.syntax import Instruction
 from dockls.text import Span
 
@@ -69,15 +69,7 @@ def apk_applet(command: ShellCommand) -> Word | None:
     """The applet word (``add``, ``update``, ``del`` …) of an ``apk`` command."""
     if command.name != "apk":
         return None
-    takes_value = False
-    for word in command.args:
-        if takes_value:
-            takes_value = False
-        elif word.text in VALUE_OPTIONS:
-            takes_value = True
-        elif not word.text.startswith("-"):
-            return word
-    return None
+    return first_operand(command.args, VALUE_OPTIONS)
 
 
 def _cache_paths(command: ShellCommand) -> list[Word]:

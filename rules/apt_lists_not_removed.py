@@ -62,7 +62,7 @@ from collections.abc import Iterator
 from dockls.edits import append_to_heredoc, chain_after
 from dockls.model import Model, Run, Stage
 from dockls.rule import Edit, Finding, Fix, FixAvailability, Rule, Severity
-from dockls.shell import ShellCommand
+from dockls.shell import ShellCommand, first_operand
 from dockls.text import Span
 
 LISTS = "/var/lib/apt/lists"
@@ -84,15 +84,8 @@ def apt_subcommand(command: ShellCommand) -> str | None:
     """``install`` for ``apt-get -y -o X=Y install …``; None when ``command`` is not an apt tool."""
     if command.name not in APT_TOOLS:
         return None
-    takes_value = False
-    for word in command.args:
-        if takes_value:
-            takes_value = False
-        elif word.text in VALUE_OPTIONS:
-            takes_value = True
-        elif not word.text.startswith("-"):
-            return word.text
-    return None
+    word = first_operand(command.args, VALUE_OPTIONS)
+    return word.text if word is not None else None
 
 
 def _removes_lists(command: ShellCommand) -> bool:

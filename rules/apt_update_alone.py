@@ -82,7 +82,7 @@ from dockls.rule import Edit, Finding, Fix, FixAvailability, Related, Rule, Seve
 from dockls.rules.apk_cache_kept import apk_applet
 from dockls.rules.apt_lists_not_removed import LIST_READERS, apt_subcommand
 from dockls.rules.consecutive_run import STATEFUL_BUILTINS
-from dockls.shell import ShellCommand
+from dockls.shell import ShellCommand, first_operand
 from dockls.syntax import Instruction
 from dockls.text import Span
 
@@ -140,14 +140,9 @@ def _action(command: ShellCommand) -> tuple[Manager, str] | None:
         applet = apk_applet(command)
         return (APK, applet.text) if applet is not None else None
     if name in DNF_TOOLS or name == "zypper":
-        takes_value = False
-        for word in command.args:
-            if takes_value:
-                takes_value = False
-            elif word.text in VALUE_OPTIONS:
-                takes_value = True
-            elif not word.text.startswith("-"):
-                return (ZYPPER if name == "zypper" else DNF), word.text
+        word = first_operand(command.args, VALUE_OPTIONS)
+        if word is not None:
+            return (ZYPPER if name == "zypper" else DNF), word.text
     return None
 
 

@@ -80,7 +80,7 @@ from dockls.caches import Context
 from dockls.edits import append_to_run, insert_word_after
 from dockls.model import Model, Run
 from dockls.rule import Edit, Finding, Fix, FixAvailability, Rule, Severity
-from dockls.shell import ShellCommand, Word
+from dockls.shell import ShellCommand, Word, first_operand
 
 
 @dataclass(frozen=True)
@@ -125,15 +125,7 @@ _CACHE_ONLY = frozenset({"-C", "--cacheonly"})
 def subcommand_word(command: ShellCommand) -> Word | None:
     """The subcommand of a dnf-family or zypper command: ``install`` for ``dnf -y --repo x install``."""
     value_options = _ZYPPER_VALUE_OPTIONS if command.name == "zypper" else _DNF_VALUE_OPTIONS
-    takes_value = False
-    for word in command.args:
-        if takes_value:
-            takes_value = False
-        elif word.text in value_options:
-            takes_value = True
-        elif not word.text.startswith("-"):
-            return word
-    return None
+    return first_operand(command.args, value_options)
 
 
 def subcommand(command: ShellCommand) -> str | None:

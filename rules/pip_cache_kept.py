@@ -65,7 +65,7 @@ from collections.abc import Iterator
 from dockls.edits import add_flag, insert_word_after
 from dockls.model import Model, Run, Stage, expand
 from dockls.rule import Finding, Fix, FixAvailability, Rule, Severity
-from dockls.shell import ShellCommand, Word
+from dockls.shell import ShellCommand, Word, first_operand
 
 PIP_RE = re.compile(r"pip(\d+(\.\d+)?)?")
 PYTHON_RE = re.compile(r"python(\d+(\.\d+)?)?")
@@ -94,15 +94,8 @@ def pip_install(command: ShellCommand) -> Word | None:
         words = words[at + 1 :]
     elif not PIP_RE.fullmatch(command.name):
         return None
-    takes_value = False
-    for word in words:
-        if takes_value:
-            takes_value = False
-        elif word.text in VALUE_OPTIONS:
-            takes_value = True
-        elif not word.text.startswith("-"):
-            return word if word.text == "install" else None
-    return None
+    word = first_operand(words, VALUE_OPTIONS)
+    return word if word is not None and word.text == "install" else None
 
 
 def check(model: Model) -> Iterator[Finding]:

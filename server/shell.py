@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
@@ -84,6 +85,20 @@ def syntax_tree(source: str) -> Tree:
 # A command as found in the source, with source-relative (start, end) character indices.
 _RelWord = tuple[str, str, int, int]  # text, raw, start, end
 _RelCommand = tuple[tuple[_RelWord, ...], tuple[str, ...], int, int]  # words, assignments, start, end
+
+
+def first_operand(words: Sequence[Word], value_options: AbstractSet[str]) -> Word | None:
+    """The first word that is not an option nor an option's value: the subcommand of ``apt-get -o X=Y
+    -y install …`` (``value_options`` are the options that take the next word as their value)."""
+    takes_value = False
+    for word in words:
+        if takes_value:
+            takes_value = False
+        elif word.text in value_options:
+            takes_value = True
+        elif not word.text.startswith("-"):
+            return word
+    return None
 
 
 def parse_script(source: str, to_document: Callable[[int], int]) -> Script:
