@@ -10,9 +10,11 @@ from __future__ import annotations
 import argparse
 import difflib
 import json
+import multiprocessing as mp
 import os
 import sys
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
@@ -314,24 +316,64 @@ def _fix_source(run: _Run, source: Source) -> Analysis:
     return analysis
 
 
-def _check_source(run: _Run, source: Source, json_findings: list[dict[str, Any]]) -> None:
+@dataclass(frozen=True)
+class _Record:
+    """One finding, rendered for output: all the reporting side needs (and what a worker sends back)."""
+
+    rank: int  # severity rank
+    fixable: bool  # has a safe fix
+    output: str | dict[str, Any]  # the text line, or the JSON object
+
+
+def _records(path: str, analysis: Analysis, json_format: bool) -> list[_Record]:
+    index = LineIndex(analysis.text)
+    return [
+        _Record(finding.effective_severity.rank, fix_kind(finding) == "safe",
+                _json_finding(path, index, finding) if json_format else _text_line(path, index, finding))
+        for finding in analysis.findings
+    ]
+
+
+def _analyze_records(path: str, text: str, config: Config, json_format: bool) -> list[_Record]:
+    """Runs in a worker process when many files are checked at once."""
+    return _records(path, analyze(text, config), json_format)
+
+
+# Below this many inputs a process pool costs more than it saves (starting workers ≈ 50 ms).
+_PARALLEL_FROM = 32
+
+
+def _parallel_records(run: _Run, sources: list[Source]) -> list[list[_Record]] | None:
+    """Every source's records, computed by one worker process per CPU when that pays off (checking
+    many files without fixing, on a system that can fork); None otherwise."""
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    if run.fixing or len(sources) < _PARALLEL_FROM or cpus < 2 or "fork" not in mp.get_all_start_methods():
+        return None
+    json_format = run.args.format == "json"
+    with ProcessPoolExecutor(max_workers=cpus, mp_context=mp.get_context("fork")) as pool:
+        jobs = [pool.submit(_analyze_records, s.path, s.text, run.config, json_format) for s in sources]
+        return [job.result() for job in jobs]
+
+
+def _check_source(run: _Run, source: Source, json_findings: list[dict[str, Any]],
+                  records: list[_Record] | None = None) -> None:
     run.files += 1
     if source.invalid_utf8_at is not None:
         _warn_invalid_utf8(source, run.fixing)
-    analysis = _fix_source(run, source) if run.fixing else analyze(source.text, run.config)
-    findings = analysis.findings
-    if run.args.diff or not findings:
+    if records is None:
+        analysis = _fix_source(run, source) if run.fixing else analyze(source.text, run.config)
+        records = _records(source.path, analysis, run.args.format == "json")
+    if run.args.diff or not records:
         return
     run.files_with_findings += 1
-    run.findings += len(findings)
-    run.fixable += sum(fix_kind(f) == "safe" for f in findings)
-    run.over_threshold |= any(f.effective_severity.rank >= run.threshold for f in findings)
-    index = LineIndex(analysis.text)
-    if run.args.format == "json":
-        json_findings.extend(_json_finding(source.path, index, f) for f in findings)
-    else:
-        for finding in findings:
-            print(_text_line(source.path, index, finding), file=run.report)
+    run.findings += len(records)
+    run.fixable += sum(record.fixable for record in records)
+    run.over_threshold |= any(record.rank >= run.threshold for record in records)
+    for record in records:
+        if isinstance(record.output, dict):
+            json_findings.append(record.output)
+        else:
+            print(record.output, file=run.report)
 
 
 def _check(argv: Sequence[str]) -> int:
@@ -348,13 +390,15 @@ def _check(argv: Sequence[str]) -> int:
     run = _Run(args, config, Severity(args.severity_threshold).rank,
                sys.stderr if stdout_has_document else sys.stdout)
     json_findings: list[dict[str, Any]] = []
+    sources: list[Source] = []
     for item in _expand_inputs(paths, args.stdin_filename or STDIN, sys.stderr):
         try:
-            source = _read(item.path, item.location)
+            sources.append(_read(item.path, item.location))
         except OSError as error:
             run.error(item.path, str(error.strerror or error))
-            continue
-        _check_source(run, source, json_findings)
+    computed = _parallel_records(run, sources)
+    for at, source in enumerate(sources):
+        _check_source(run, source, json_findings, computed[at] if computed is not None else None)
     if args.format == "json" and not args.diff:
         print(json.dumps(json_findings, indent=2), file=run.report)
     _summarize(run)

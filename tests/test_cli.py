@@ -631,3 +631,20 @@ def test_closed_stdout_ends_quietly(tmp_path: Path) -> None:
         err = process.stderr.read().decode()
         assert process.wait(timeout=60) == 1
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("output_format", ["text", "json"])
+def test_many_files_checked_in_worker_processes_report_the_same(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, output_format: str
+) -> None:
+    for k in range(40):
+        body = "FROM alpine\nRUN apk add curl\n" if k % 3 else "FROM alpine\nRUN <<EOF\n"
+        (tmp_path / f"app{k:02}.Dockerfile").write_text(body, encoding="utf-8")
+    args = ["--check", "--format", output_format, str(tmp_path)]
+    outputs = []
+    for threshold in (10_000, 2):  # first in this process, then in a pool of worker processes
+        monkeypatch.setattr("dockls.cli._PARALLEL_FROM", threshold)
+        code = main(args)
+        outputs.append((code, *capsys.readouterr()))
+    assert outputs[0] == outputs[1]
+    assert outputs[0][0] == 1 and "Found 14 problems in 14 files" in outputs[0][2]  # the 14 unterminated heredocs
