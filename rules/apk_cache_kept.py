@@ -51,25 +51,14 @@ from collections.abc import Iterator
 
 from dockls.edits import insert_word_after, remove_command
 from dockls.model import Model, Run
+from dockls.packages import apk_applet
 from dockls.rule import Edit, Finding, Fix, FixAvailability, Rule, Severity
-from dockls.shell import ShellCommand, Word, first_operand
+from dockls.shell import ShellCommand, Word
 from dockls.syntax import Instruction
 from dockls.text import Span
 
 CACHE = "/var/cache/apk"
 PACKAGE_CACHE = "/etc/apk/cache"
-# apk's general options whose value is the next word (they may come before the applet).
-VALUE_OPTIONS = frozenset({
-    "-X", "--repository", "-p", "--root", "--arch", "--keys-dir", "--repositories-file", "--cache-dir",
-    "--cache-max-age", "--wait", "--timeout",
-})
-
-
-def apk_applet(command: ShellCommand) -> Word | None:
-    """The applet word (``add``, ``update``, ``del`` …) of an ``apk`` command."""
-    if command.name != "apk":
-        return None
-    return first_operand(command.args, VALUE_OPTIONS)
 
 
 def _cache_paths(command: ShellCommand) -> list[Word]:

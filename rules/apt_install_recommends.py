@@ -58,127 +58,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 
 from dockls.edits import insert_word_after
-from dockls.model import Model, Run, Stage
+from dockls.model import Model, Run
+from dockls.packages import AptCall, apt_bool, apt_call, configured_value
 from dockls.rule import Finding, Fix, FixAvailability, Rule, Severity
 from dockls.shell import ShellCommand, Word
 
-APT_TOOLS = frozenset({"apt-get", "apt"})
-# Short options of apt/apt-get whose value is the rest of the word or the next word.
-_SHORT_WITH_VALUE = frozenset("octa")
-_LONG_WITH_VALUE = frozenset({
-    "option", "config-file", "target-release", "default-release", "host-architecture",
-})
-_SIMULATE_LONG = frozenset({"simulate", "just-print", "dry-run", "recon", "no-act"})
-# apt's StringToBool: these words, else a number (non-zero is true).
-_FALSE_WORDS = frozenset({"no", "false", "without", "off", "disable"})
-_TRUE_WORDS = frozenset({"yes", "true", "with", "on", "enable"})
 # `APT::Install-Recommends "false";` and the nested `APT { Install-Recommends "0"; };` of apt.conf.
 _RECOMMENDS_CONFIG = re.compile(r'Install-Recommends\s+"?([\w-]+)"?\s*;', re.IGNORECASE)
-
-
-def apt_bool(value: str, default: bool) -> bool:
-    value = value.strip().lower()
-    if value in _FALSE_WORDS:
-        return False
-    if value in _TRUE_WORDS:
-        return True
-    return int(value) != 0 if value.isdigit() else default
-
-
-@dataclass
-class AptCall:
-    """The options of an ``apt-get``/``apt`` command line as apt's own parser reads them."""
-
-    subcommand: Word | None = None
-    short: str = ""  # every short option letter given, clusters split (``-qy`` → "qy")
-    long: dict[str, str] = field(default_factory=dict)  # ``--name[=value]`` → value ("" when none)
-    config: dict[str, str] = field(default_factory=dict)  # ``-o Key=Value``, keys lower-cased
-    quiet: int = 0
-
-    @property
-    def simulated(self) -> bool:
-        return "s" in self.short or any(name in _SIMULATE_LONG for name in self.long)
-
-    def setting(self, long_name: str, config_key: str) -> str | None:
-        """The value ``--long_name`` or ``-o config_key=…`` gives (``"true"`` for a bare flag)."""
-        if long_name in self.long:
-            return self.long[long_name] or "true"
-        return self.config.get(config_key)
-
-
-def apt_call(command: ShellCommand) -> AptCall | None:
-    """The parsed options of an ``apt-get``/``apt`` command; None for any other command."""
-    if command.name not in APT_TOOLS:
-        return None
-    call = AptCall()
-    words = [word.text for word in command.args]
-    i = 0
-    while i < len(words):
-        word = words[i]
-        if word.startswith("--") and len(word) > 2:
-            name, eq, value = word[2:].partition("=")
-            name = name.lower()
-            if not eq and name in _LONG_WITH_VALUE and i + 1 < len(words):
-                i += 1
-                value = words[i]
-            if name == "option":
-                _set_config(call, value)
-            elif name == "quiet":
-                call.quiet = int(value) if value.isdigit() else call.quiet + 1
-            else:
-                call.long[name] = value
-        elif word.startswith("-") and len(word) > 1:
-            letters = word[1:]
-            for k, letter in enumerate(letters):
-                if letter in _SHORT_WITH_VALUE:
-                    value = letters[k + 1 :].removeprefix("=")
-                    if not value and i + 1 < len(words):
-                        i += 1
-                        value = words[i]
-                    if letter == "o":
-                        _set_config(call, value)
-                    break
-                if letter == "q" and letters[k + 1 : k + 2] == "=":
-                    call.quiet = int(letters[k + 2 :]) if letters[k + 2 :].isdigit() else call.quiet + 1
-                    break
-                call.quiet += letter == "q"
-                call.short += letter
-        elif call.subcommand is None:
-            call.subcommand = command.args[i]
-        i += 1
-    configured_quiet = call.config.get("quiet", "")
-    if configured_quiet.isdigit():
-        call.quiet = max(call.quiet, int(configured_quiet))
-    return call
-
-
-def _set_config(call: AptCall, item: str) -> None:
-    key, eq, value = item.partition("=")
-    if eq:
-        call.config[key.strip().lower()] = value
-
-
-def configured_value(model: Model, run: Run, offset: int, pattern: re.Pattern[str]) -> str | None:
-    """The value (group 1 of ``pattern``) of the last apt.conf line matching ``pattern`` written before
-    ``offset`` of ``run``: earlier in the RUN, in an earlier instruction of its stage or in a stage it is
-    built FROM."""
-    text = model.text
-    ranges = [(run.holder.span.start, offset)]
-    stage: Stage | None = run.stage
-    seen: list[Stage] = []
-    while stage is not None and stage not in seen:
-        seen.append(stage)
-        ranges.extend((inst.span.start, inst.span.end) for inst in stage.instructions
-                      if stage is not run.stage or inst.span.end <= run.holder.span.start)
-        stage = stage.parent
-    value: str | None = None
-    for start, end in sorted(ranges):  # in file order: the last line wins
-        for match in pattern.finditer(text, start, end):
-            value = match.group(1)
-    return value
 
 
 def check(model: Model) -> Iterator[Finding]:

@@ -61,31 +61,13 @@ from collections.abc import Iterator
 
 from dockls.edits import append_to_heredoc, chain_after
 from dockls.model import Model, Run, Stage
+from dockls.packages import LIST_READERS, apt_subcommand
 from dockls.rule import Edit, Finding, Fix, FixAvailability, Rule, Severity
-from dockls.shell import ShellCommand, first_operand
+from dockls.shell import ShellCommand
 from dockls.text import Span
 
 LISTS = "/var/lib/apt/lists"
 REMOVAL = "rm -rf /var/lib/apt/lists/*"
-APT_TOOLS = frozenset({"apt-get", "apt", "aptitude"})
-# Options of apt-get/apt/aptitude whose value is the next word.
-VALUE_OPTIONS = frozenset({
-    "-o", "--option", "-c", "--config-file", "-t", "--target-release", "--default-release",
-    "-a", "--host-architecture",
-})
-# Subcommands that need the package lists (apt-cache needs them for everything).
-LIST_READERS = frozenset({
-    "install", "reinstall", "upgrade", "dist-upgrade", "full-upgrade", "build-dep", "source", "download",
-    "satisfy", "changelog", "search", "show", "showsrc", "policy",
-})
-
-
-def apt_subcommand(command: ShellCommand) -> str | None:
-    """``install`` for ``apt-get -y -o X=Y install …``; None when ``command`` is not an apt tool."""
-    if command.name not in APT_TOOLS:
-        return None
-    word = first_operand(command.args, VALUE_OPTIONS)
-    return word.text if word is not None else None
 
 
 def _removes_lists(command: ShellCommand) -> bool:

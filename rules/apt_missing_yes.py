@@ -56,8 +56,8 @@ from collections.abc import Iterator
 
 from dockls.edits import insert_word_after
 from dockls.model import Model, Run
+from dockls.packages import AptCall, apt_bool, apt_call, configured_value
 from dockls.rule import Finding, Fix, FixAvailability, Rule, Severity
-from dockls.rules.apt_install_recommends import AptCall, apt_bool, apt_call, configured_value
 from dockls.shell import ShellCommand, Word
 
 ASKING = frozenset({

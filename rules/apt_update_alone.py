@@ -78,11 +78,9 @@ from dataclasses import dataclass
 
 from dockls.edits import body_holding, line_body, line_start, top_level_parts
 from dockls.model import Model, Run, Stage
+from dockls.packages import LIST_READERS, apk_applet, apt_subcommand
 from dockls.rule import Edit, Finding, Fix, FixAvailability, Related, Rule, Severity
-from dockls.rules.apk_cache_kept import apk_applet
-from dockls.rules.apt_lists_not_removed import LIST_READERS, apt_subcommand
-from dockls.rules.consecutive_run import STATEFUL_BUILTINS
-from dockls.shell import ShellCommand, first_operand
+from dockls.shell import STATEFUL_BUILTINS, ShellCommand, first_operand
 from dockls.syntax import Instruction
 from dockls.text import Span
 

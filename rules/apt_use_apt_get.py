@@ -57,8 +57,8 @@ from collections.abc import Iterator
 
 from dockls.edits import replace_word
 from dockls.model import Model, Run, Stage
+from dockls.packages import apt_call
 from dockls.rule import Edit, Finding, Fix, FixAvailability, Rule, Severity
-from dockls.rules.apt_install_recommends import apt_call
 from dockls.shell import ShellCommand, Word
 
 APT_GET_SAME = frozenset({

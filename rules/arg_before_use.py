@@ -91,8 +91,8 @@ from dataclasses import dataclass
 
 from dockls.edits import indent_of, instruction_lines, line_start, newline_of
 from dockls.model import PLATFORM_ARGS, PROXY_ARGS, Model, Run, Stage
+from dockls.packages import pip_install
 from dockls.rule import Edit, Finding, Fix, FixAvailability, Related, Rule, Severity
-from dockls.rules.pip_cache_kept import pip_install
 from dockls.shell import ShellCommand
 from dockls.syntax import Instruction
 from dockls.text import Span

@@ -73,10 +73,8 @@ from dataclasses import dataclass
 
 from dockls.edits import append_to_heredoc, chain_after
 from dockls.model import Model, Run, expand
+from dockls.packages import apk_applet, apt_subcommand, options_and_operands, package_names
 from dockls.rule import Edit, Finding, Fix, FixAvailability, Related, Rule, Severity
-from dockls.rules.apk_cache_kept import apk_applet
-from dockls.rules.apt_lists_not_removed import apt_subcommand
-from dockls.rules.cleanup_in_later_layer import options_and_operands, package_names
 from dockls.shell import ShellCommand, Word
 from dockls.text import Span
 

@@ -88,16 +88,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from dockls.edits import add_flag, delete_instruction, remove_command
+from dockls.history import ARCHIVE_SUFFIX, Place, image_history, is_under, resolve_path, shared_stages
 from dockls.model import Model, Run
 from dockls.rule import Edit, Finding, Fix, FixAvailability, Related, Rule, Severity
-from dockls.rules.cleanup_in_later_layer import (
-    ARCHIVE_SUFFIX,
-    Place,
-    image_history,
-    is_under,
-    resolve_path,
-    shared_stages,
-)
 from dockls.shell import ShellCommand, Word
 from dockls.text import Span
 

@@ -106,7 +106,6 @@ import re
 import shlex
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from dockls.edits import (
     append_to_heredoc,
@@ -115,88 +114,13 @@ from dockls.edits import (
     delete_instruction,
     top_level_parts,
 )
-from dockls.model import Model, Run, Scope, Stage, expand
+from dockls.history import ARCHIVE_SUFFIX, Place, image_history, is_under, resolve_path, shared_stages
+from dockls.model import Model, Run, Scope, expand
+from dockls.packages import LIST_READERS, apk_applet, apt_subcommand, options_and_operands, package_names, pip_install
 from dockls.rule import Edit, Finding, Fix, FixAvailability, Related, Rule, Severity
-from dockls.rules.apk_cache_kept import apk_applet
-from dockls.rules.apt_lists_not_removed import LIST_READERS, apt_subcommand
-from dockls.rules.pip_cache_kept import pip_install
 from dockls.shell import ShellCommand, Word
 from dockls.syntax import Instruction
 from dockls.text import Span
-
-# --------------------------------------------------------------------------- the image's history
-
-
-@dataclass(frozen=True, slots=True)
-class Place:
-    """An instruction of the final image's history with the context it runs in."""
-
-    holder: Instruction  # the instruction, or its ONBUILD
-    inst: Instruction  # what runs: the instruction or the ONBUILD trigger
-    stage: Stage
-    workdir: str  # absolute; an unknown base or variable directory is a `/\0…` placeholder
-    user: str  # the USER in force as written (after ARG/ENV expansion); "" for the base image's
-    scope: Scope  # ARG and ENV values for expanding the instruction's arguments
-
-
-# What the history keeps: instructions that change the file system, the directory or the user.
-HISTORY_KEYWORDS = frozenset({"RUN", "COPY", "ADD", "WORKDIR", "USER"})
-
-
-@lru_cache(maxsize=4)  # several rules follow the same history of the same model
-def image_history(model: Model) -> tuple[tuple[Place, ...], ...]:
-    """The instructions that build the final image (RUN, COPY, ADD, WORKDIR, USER), in order — the stages
-    it is built FROM first — and, as separate sequences, each such stage's ONBUILD triggers (they run in
-    a later build)."""
-    main: list[Place] = []
-    triggers: list[tuple[Place, ...]] = []
-    workdir, user = "/\0base", ""
-    for stage in reversed(model.final_stages):
-        scopes = _scopes(model, stage)
-        onbuild: list[Place] = []
-        for holder in stage.instructions:
-            inst = holder.command
-            if inst.keyword not in HISTORY_KEYWORDS:
-                continue
-            scope = scopes[id(holder)]
-            if holder.keyword == "ONBUILD":
-                if inst is not holder:
-                    onbuild.append(Place(holder, inst, stage, workdir, user, scope))
-                continue
-            main.append(Place(holder, inst, stage, workdir, user, scope))
-            if inst.keyword == "WORKDIR" and inst.value:
-                workdir = _resolve_dir(workdir, inst.value[0], scope, len(main))
-            elif inst.keyword == "USER" and inst.value:
-                user = expand(inst.value[0], scope)[0] or inst.value[0]
-        if onbuild:  # they run after the whole image, in its final directory and user
-            triggers.append(tuple(Place(p.holder, p.inst, stage, workdir, user, p.scope) for p in onbuild))
-    return (tuple(main), *triggers)
-
-
-def _scopes(model: Model, stage: Stage) -> dict[int, Scope]:
-    """The variables for each instruction of a stage: those the next RUN sees (the model keeps them per
-    RUN), else those at the end of the stage. A variable declared between the two is taken as known."""
-    runs = {id(run.holder): run for run in model.runs if run.stage is stage}
-    scopes: dict[int, Scope] = {}
-    scope = stage.env
-    for holder in reversed(stage.instructions):
-        run = runs.get(id(holder))
-        if run is not None:
-            scope = run.env
-        scopes[id(holder)] = scope
-    return scopes
-
-
-def _resolve_dir(cwd: str, raw: str, scope: Scope, serial: int) -> str:
-    value, known = expand(raw, scope)
-    if not known or not value or "$" in value:
-        return f"/\0dir{serial}"  # unknown, but the same for everything up to the next change
-    return posixpath.normpath(posixpath.join(cwd, value))
-
-
-def is_under(path: str, root: str) -> bool:
-    return path == root or path.startswith(root.rstrip("/") + "/")
-
 
 # --------------------------------------------------------------------------- what commands do
 
@@ -259,7 +183,6 @@ GIT_CLONE_VALUE_OPTIONS = frozenset({
 })
 TAR_VALUE_OPTIONS = frozenset({"-C", "--directory", "-f", "--file", "--strip-components", "--exclude", "-T",
                                "--files-from", "-X", "--exclude-from", "--owner", "--group", "--mode"})
-ARCHIVE_SUFFIX = re.compile(r"(\.tar)?\.(gz|tgz|bz2|tbz2?|xz|txz|zst|tzst|lz4|lzma|zip|tar)$")
 URL_RE = re.compile(r"^(https?|ftp)://")
 SUBCOMMAND_TOOLS = frozenset({
     "apt-get", "apt", "aptitude", "apk", "yum", "dnf", "microdnf", "tdnf", "zypper", "npm", "yarn", "conda",
@@ -283,20 +206,6 @@ class Context:
         return resolve_path(word.text, self.cwd, self.env, self.home)
 
 
-def resolve_path(text: str, cwd: str, env: Scope, home: str | None) -> str | None:
-    """The absolute path a shell word names, or None when variables or ``~user`` make it unknown."""
-    value, known = expand(text, env)
-    if not known or not value or "$" in value or "`" in value:
-        return None
-    if value == "~" or value.startswith("~/"):
-        if home is None:
-            return None
-        value = home + value[1:]
-    elif value.startswith("~"):
-        return None
-    return posixpath.normpath(posixpath.join(cwd, value))
-
-
 @dataclass(frozen=True)
 class Removal:
     """A command (or some of its words) deleting a target."""
@@ -314,58 +223,6 @@ class Effects:
     writes: list[Target] = field(default_factory=list)
     uses: list[Target] = field(default_factory=list)
     removals: list[Removal] = field(default_factory=list)
-
-
-def options_and_operands(words: tuple[Word, ...] | list[Word], value_options: frozenset[str]) -> tuple[
-        list[tuple[str, str]], list[Word]]:
-    """Split a command's words into (option, value) pairs and operands, the way getopt does: ``--opt=value``,
-    ``--opt value``, ``-o value``, ``-ovalue`` and bundles such as ``-fsSLo file`` (``value_options`` names
-    the options that take a value)."""
-    options: list[tuple[str, str]] = []
-    operands: list[Word] = []
-    takes: str | None = None
-    ended = False
-    for word in words:
-        text = word.text
-        if takes is not None:
-            options.append((takes, text))
-            takes = None
-        elif ended or not text.startswith("-") or text == "-":
-            operands.append(word)
-        elif text == "--":
-            ended = True
-        elif text.startswith("--"):
-            name, eq, value = text.partition("=")
-            if eq or name not in value_options:
-                options.append((name, value))
-            else:
-                takes = name
-        else:
-            for at, letter in enumerate(text[1:], start=2):
-                if f"-{letter}" not in value_options:
-                    options.append((f"-{letter}", ""))
-                elif at < len(text):
-                    options.append((f"-{letter}", text[at:]))
-                    break
-                else:
-                    takes = f"-{letter}"
-    return options, operands
-
-
-def package_names(words: list[Word], env: Scope) -> list[tuple[str, Word]]:
-    """The package names a package manager's operands name, variables expanded, versions
-    (``curl=8.5*``, ``gcc>12``) and architectures (``libc6:amd64``) dropped, with the word each came from.
-    Words with unknown variables and local package files are left out."""
-    names: list[tuple[str, Word]] = []
-    for word in words:
-        value, known = expand(word.text, env)
-        if not known or "$" in value or "`" in value:
-            continue
-        for name in value.split():
-            name = re.split(r"[=<>~]", name, maxsplit=1)[0].split(":", 1)[0]
-            if name and not name.startswith("-") and not name.endswith((".deb", ".rpm", ".apk")):
-                names.append((name, word))
-    return names
 
 
 def _package_names(words: list[Word], env: Scope) -> list[str]:
@@ -1020,26 +877,6 @@ def _opaque_between(history: History, first: Step, last: Step) -> str | None:
         if first.index < step.index < last.index and step.run.opaque:
             return f"the RUN on line {_line(step)} in between does not run in a POSIX shell"
     return None
-
-
-def shared_stages(model: Model, first: Stage, last: Stage) -> bool:
-    """Whether anything but the final image's chain builds on a stage from ``first`` up to ``last``."""
-    chain = model.final_stages
-    middle: list[Stage] = []
-    stage: Stage | None = last.parent
-    while stage is not None and stage not in middle:
-        middle.append(stage)
-        if stage is first:
-            break
-        stage = stage.parent
-    if any(stage.parent in middle and stage not in chain for stage in model.stages):
-        return True
-    for inst in model.tree.walk():
-        refs = [flag.value for flag in inst.flags_named("from")]
-        refs += [flag.option("from") for flag in inst.flags_named("mount")]
-        if any(ref and model.stage_named(ref) in middle for ref in refs):
-            return True
-    return False
 
 
 def _relative(removal: Removal) -> bool:

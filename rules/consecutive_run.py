@@ -97,15 +97,10 @@ from tree_sitter import Node
 from dockls.edits import ShellPart, chain_after, indent_of, line_body, line_start, newline_of, top_level_parts
 from dockls.model import Model, Run, Stage
 from dockls.rule import Edit, Finding, Fix, FixAvailability, Rule, Severity
+from dockls.shell import STATEFUL_BUILTINS
 from dockls.syntax import Dockerfile, Instruction
 from dockls.text import Span
 
-# Builtins whose effect outlives the command: merged, the commands after them would see it.
-STATEFUL_BUILTINS = frozenset({
-    "cd", "pushd", "popd", "export", "set", "unset", "umask", "shopt", "source", ".", "alias", "unalias",
-    "eval", "exec", "exit", "return", "trap", "ulimit", "readonly", "local", "declare", "typeset", "let",
-    "read", "mapfile", "readarray", "getopts", "shift", "hash", "enable",
-})
 # Commands that start something which keeps running after they return.
 DAEMON_STARTERS = frozenset({
     "service", "systemctl", "nohup", "setsid", "start-stop-daemon", "rc-service", "openrc", "daemonize",

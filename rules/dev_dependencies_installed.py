@@ -127,8 +127,8 @@ from dockls.ecosystems import (
 )
 from dockls.edits import insert_word_after
 from dockls.model import Model, Run
+from dockls.packages import configured_value
 from dockls.rule import Finding, Fix, FixAvailability, Rule, Severity
-from dockls.rules.apt_install_recommends import configured_value
 from dockls.shell import ShellCommand, Word
 
 # A requirements file (or a folder of them) for development: requirements-dev.txt, requirements/test.txt …

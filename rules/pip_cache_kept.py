@@ -64,38 +64,14 @@ from collections.abc import Iterator
 
 from dockls.edits import add_flag, insert_word_after
 from dockls.model import Model, Run, Stage, expand
+from dockls.packages import pip_install
 from dockls.rule import Finding, Fix, FixAvailability, Rule, Severity
-from dockls.shell import ShellCommand, Word, first_operand
+from dockls.shell import ShellCommand, Word
 
-PIP_RE = re.compile(r"pip(\d+(\.\d+)?)?")
-PYTHON_RE = re.compile(r"python(\d+(\.\d+)?)?")
-# pip's general options whose value is the next word (they may come before the subcommand).
-VALUE_OPTIONS = frozenset({
-    "--python", "--log", "--log-file", "--proxy", "--retries", "--timeout", "--exists-action",
-    "--trusted-host", "--cert", "--client-cert", "--cache-dir", "--use-feature", "--use-deprecated",
-})
 NO_CACHE_OPTIONS = frozenset({"--no-cache-dir", "--no-cache"})
 # PIP_NO_CACHE_DIR given a non-empty value anywhere in the RUN: `export`, `env`, a prefix assignment.
 _NO_CACHE_IN_RUN = re.compile(r"(?<![\w$])PIP_NO_CACHE_DIR=(?=[^\s;&|)])")
 _ROOT_USERS = frozenset({"", "root", "0"})
-
-
-def pip_install(command: ShellCommand) -> Word | None:
-    """The ``install`` word of a ``pip install`` / ``python -m pip install`` command."""
-    words = list(command.args)
-    if PYTHON_RE.fullmatch(command.name):
-        at = next((i for i, word in enumerate(words) if word.text in ("-m", "-mpip")), None)
-        if at is None or any(not word.text.startswith("-") or word.text == "-c" for word in words[:at]):
-            return None
-        if words[at].text == "-m":
-            if at + 1 >= len(words) or words[at + 1].text not in ("pip", "pip3"):
-                return None
-            at += 1
-        words = words[at + 1 :]
-    elif not PIP_RE.fullmatch(command.name):
-        return None
-    word = first_operand(words, VALUE_OPTIONS)
-    return word if word is not None and word.text == "install" else None
 
 
 def check(model: Model) -> Iterator[Finding]:

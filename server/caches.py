@@ -52,6 +52,7 @@ from dockls.ecosystems import (
     parse_options,
 )
 from dockls.model import Model, Run, Stage, expand
+from dockls.packages import APK_VALUED, APT_VALUED, PIP_RE, PYTHON_RE
 from dockls.shell import ShellCommand, Word
 
 Env = dict[str, "str | None"]
@@ -382,13 +383,9 @@ def _dnf_dirs(ctx: Context, env: Env, call: Call) -> tuple[str | None, ...]:
     return ("/var/cache/yum",) if name == "microdnf" else ("/var/cache/dnf",)
 
 
-APT_VALUED = frozenset({"-o", "--option", "-c", "--config-file", "-t", "--target-release", "--default-release",
-                        "-a", "--host-architecture"})
 APT_DOWNLOADS = frozenset({"update", "install", "reinstall", "upgrade", "dist-upgrade", "full-upgrade",
                            "build-dep", "source", "download"})
 APT_SIMULATE = frozenset({"-s", "--simulate", "--just-print", "--dry-run", "--recon", "--no-act", "--print-uris"})
-APK_VALUED = frozenset({"-X", "--repository", "-p", "--root", "--arch", "--keys-dir", "--repositories-file",
-                        "--cache-dir", "--cache-max-age", "--wait", "--timeout"})
 DNF_VALUED = frozenset({"-c", "--config", "--installroot", "--releasever", "--setopt", "--repo", "--repoid",
                         "--enablerepo", "--disablerepo", "-x", "--exclude", "-d", "--debuglevel", "-e",
                         "--errorlevel", "--forcearch", "--color", "--destdir", "--downloaddir"})
@@ -453,8 +450,6 @@ TOOLS: tuple[Tool, ...] = (
          alternatives=("/var/cache/dnf", "/var/cache/libdnf5", "/var/cache/yum")),
 )
 _BY_PROGRAM: dict[str, Tool] = {program: tool for tool in TOOLS for program in tool.programs}
-_PYTHON = re.compile(r"python(\d+(\.\d+)?)?")
-_PIP = re.compile(r"pip(\d+(\.\d+)?)?")
 
 
 def call_of(command: ShellCommand) -> tuple[Tool, Call] | None:
@@ -479,10 +474,10 @@ def _call_of(command: ShellCommand) -> tuple[Tool, Call] | None:
     skip = 1
     tool = _BY_PROGRAM.get(name)
     if tool is None:
-        if name.startswith("pip") and _PIP.fullmatch(name):
+        if name.startswith("pip") and PIP_RE.fullmatch(name):
             tool = _BY_PROGRAM["pip"]
-        elif (name.startswith("python") and len(words) > 2 and words[1].text == "-m" and _PYTHON.fullmatch(name)
-              and _PIP.fullmatch(words[2].text)):
+        elif (name.startswith("python") and len(words) > 2 and words[1].text == "-m" and PYTHON_RE.fullmatch(name)
+              and PIP_RE.fullmatch(words[2].text)):
             tool, skip = _BY_PROGRAM["pip"], 3
         elif name == "php" and len(words) > 1 and words[1].text.endswith("composer.phar"):
             tool, skip = _BY_PROGRAM["composer"], 2

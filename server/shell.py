@@ -14,6 +14,12 @@ from tree_sitter import Language, Node, Parser, Tree
 from dockls.text import Span
 
 POSIX_SHELLS = frozenset({"sh", "bash", "ash", "dash", "zsh", "ksh", "mksh", "busybox"})
+# Builtins whose effect outlives the command: the commands after it in the same shell see it.
+STATEFUL_BUILTINS = frozenset({
+    "cd", "pushd", "popd", "export", "set", "unset", "umask", "shopt", "source", ".", "alias", "unalias",
+    "eval", "exec", "exit", "return", "trap", "ulimit", "readonly", "local", "declare", "typeset", "let",
+    "read", "mapfile", "readarray", "getopts", "shift", "hash", "enable",
+})
 
 
 @dataclass(frozen=True)
