@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 
 import pytest
 from lsprotocol import types as lsp
@@ -16,10 +17,11 @@ from dockls.lsp import (
     document_kind,
     kind_requested,
     rules_setting,
+    to_diagnostic,
     to_range,
     to_span,
 )
-from dockls.rule import Severity
+from dockls.rule import Finding, Related, Severity
 from dockls.text import Encoding, LineIndex, Span
 
 
@@ -139,3 +141,17 @@ def test_config_from_rules_keys_by_id_and_skips_what_it_does_not_know(caplog: py
     assert config_from_rules({"syntax-error": "loud"}).severities == {}
     assert config_from_rules({"syntax-error": None}).severities == {}
     assert "no-such-rule" in caplog.text and "loud" in caplog.text
+
+
+def test_diagnostic_carries_related_locations_in_the_session_encoding() -> None:
+    rule = rule_by_key("cleanup-in-later-layer")
+    assert rule is not None
+    text = "FROM debian\n# 😀\nRUN apt-get update && apt-get install -y curl\nRUN rm -rf /var/lib/apt/lists/*\n"
+    finding = Finding(rule, Span(text.index("rm -rf"), len(text) - 1), "later",
+                      related=(Related(Span(text.index("RUN apt"), text.index("RUN apt") + 3), "earlier"),))
+    diagnostic = to_diagnostic(finding, LineIndex(text), "utf-16", "file:///Dockerfile")
+    assert diagnostic.related_information is not None
+    (related,) = diagnostic.related_information
+    assert related.location.uri == "file:///Dockerfile" and related.message == "earlier"
+    assert related.location.range == lsp.Range(lsp.Position(2, 0), lsp.Position(2, 3))
+    assert to_diagnostic(replace(finding, related=()), LineIndex(text), "utf-16").related_information is None
