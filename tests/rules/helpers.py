@@ -68,3 +68,25 @@ def assert_corpus_fixes_are_safe(corpus: list[Path], rule: str) -> int:
         assert shell_errors(once) <= shell_errors(text), f"{path.name}: the fix broke a RUN's shell"
         assert fix_all_rule(once, rule) == once, f"{path.name}: a second pass changes the file"
     return changed
+
+
+def assert_each_corpus_fix_is_valid(corpus: list[Path], rule: str) -> int:
+    """For rules whose fixes are unsafe (``--fix`` never applies them): apply every fix of every finding
+    on its own to each corpus file BuildKit accepts; the result must stay valid and lose that finding.
+    Returns how many fixes were applied."""
+    applied = 0
+    for path in corpus:
+        text = path.read_bytes().decode("utf-8", errors="surrogateescape")
+        found = findings(text, rule)
+        try:
+            dockerfile.parse_string(text)
+        except dockerfile.GoParseError:
+            continue
+        for finding in found:
+            for fix in finding.fixes:
+                after = apply_fix(text, fix)
+                dockerfile.parse_string(after)
+                assert shell_errors(after) <= shell_errors(text), path.name
+                assert len(findings(after, rule)) < len(found), path.name
+                applied += 1
+    return applied

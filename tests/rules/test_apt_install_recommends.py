@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import dockerfile
 import pytest
 
 from dockls.rule import Severity
-from tests.rules.helpers import apply_fix, assert_fix_is_safe, findings, shell_errors
+from tests.rules.helpers import apply_fix, assert_each_corpus_fix_is_valid, assert_fix_is_safe, findings
 
 NAME = "apt-install-recommends"
 
@@ -147,28 +146,6 @@ def test_cache_mounts_do_not_matter() -> None:
 
 
 # -- real-world files ---------------------------------------------------------------------------------
-
-
-def assert_each_corpus_fix_is_valid(corpus: list[Path], rule: str) -> int:
-    """For rules whose fixes are unsafe (``--fix`` never applies them): apply every fix of every finding
-    on its own to each corpus file BuildKit accepts; the result must stay valid and lose that finding.
-    Returns how many fixes were applied."""
-    applied = 0
-    for path in corpus:
-        text = path.read_bytes().decode("utf-8", errors="surrogateescape")
-        found = findings(text, rule)
-        try:
-            dockerfile.parse_string(text)
-        except dockerfile.GoParseError:
-            continue
-        for finding in found:
-            for fix in finding.fixes:
-                after = apply_fix(text, fix)
-                dockerfile.parse_string(after)
-                assert shell_errors(after) <= shell_errors(text), path.name
-                assert len(findings(after, rule)) < len(found), path.name
-                applied += 1
-    return applied
 
 
 def test_fixes_keep_corpus_files_valid(corpus: list[Path]) -> None:

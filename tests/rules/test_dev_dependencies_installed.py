@@ -7,8 +7,7 @@ from pathlib import Path
 import pytest
 
 from dockls.rule import Severity
-from tests.rules.helpers import apply_fix, assert_fix_is_safe, findings
-from tests.rules.test_apt_install_recommends import assert_each_corpus_fix_is_valid
+from tests.rules.helpers import apply_fix, assert_each_corpus_fix_is_valid, assert_fix_is_safe, findings
 
 NAME = "dev-dependencies-installed"
 
