@@ -16,7 +16,7 @@ from tree_sitter import Node
 
 from dockls.rule import Edit
 from dockls.shell import ShellCommand, Word, syntax_tree
-from dockls.syntax import Dockerfile, Heredoc, Instruction
+from dockls.syntax import Dockerfile, Flag, Heredoc, Instruction
 from dockls.text import Span
 
 
@@ -396,3 +396,11 @@ def remove_word(text: str, inst: Instruction, word: Word, escape: str = "\\") ->
             if text.startswith(line_break, newline):
                 return Edit(Span(start, newline + len(line_break)), "")
     return Edit(Span(start, end), "")
+
+
+def remove_flag(text: str, flag: Flag) -> Edit:
+    """Delete an instruction's flag (``--platform=…``) with the blanks after it."""
+    end = flag.span.end
+    while end < len(text) and text[end] in " \t":
+        end += 1
+    return Edit(Span(flag.span.start, end), "")

@@ -114,6 +114,7 @@ class Stage:
     parent: Stage | None  # the earlier stage this one is built FROM
     instructions: list[Instruction] = field(default_factory=list)  # after FROM, to the next FROM
     env: Scope = field(default_factory=dict)  # ENV at the end of the stage
+    shell: tuple[str, ...] = DEFAULT_SHELL  # the SHELL at the end of the stage
 
     @property
     def label(self) -> str:
@@ -188,7 +189,8 @@ class Model:
                 env = dict(stage.parent.env) if stage.parent else {}
                 stage.env = env
                 stage_args: Scope = {}
-                shell = DEFAULT_SHELL
+                # A stage built FROM another inherits its image config, SHELL included.
+                shell = stage.parent.shell if stage.parent else DEFAULT_SHELL
                 self._stage_of[id(inst)] = stage
                 continue
             if stage is None:
@@ -207,7 +209,7 @@ class Model:
                     env[key] = expand(_strip_quotes(value), scope)[0]
                     scope[key] = env[key]
             elif keyword == "SHELL" and inst.json and inst.value:
-                shell = tuple(inst.value)
+                shell = stage.shell = tuple(inst.value)
             target = inst.command
             if target.keyword == "RUN":
                 self.runs.append(self._run(target, inst, stage, shell, scope))

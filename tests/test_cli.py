@@ -592,9 +592,9 @@ def test_console_script_version_and_module_entry_point() -> None:
 
 def test_console_script_checks_stdin() -> None:
     result = _run([_dockls_script(), "--check", "--stdin-filename", "Dockerfile"],
-                  stdin="FROM alpine\nRUN <<EOF\necho\n")
+                  stdin="FROM alpine:3.20\nUSER nobody\nRUN <<EOF\necho\n")
     assert result.returncode == 1
-    assert result.stdout == "Dockerfile:2:5: DKL000 syntax-error unterminated heredoc: no line 'EOF' ends it\n"
+    assert result.stdout == "Dockerfile:3:5: DKL000 syntax-error unterminated heredoc: no line 'EOF' ends it\n"
 
 
 def test_example_dockerfile_shows_the_headline_rules_with_fixes() -> None:

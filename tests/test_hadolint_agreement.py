@@ -9,6 +9,7 @@ direction (we flag, hadolint does not) is printed: it is where we find more (cha
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from collections import Counter
@@ -16,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from dockls import images
 from dockls.engine import Analysis, all_rules, analyze
 from dockls.rule import Rule
 from dockls.syntax import Instruction
@@ -54,8 +56,35 @@ def _deliberate(rule: Rule, analysis: Analysis, inst: Instruction) -> str | None
     run = next((r for r in analysis.model.runs if r.holder is inst), None)
     if run is not None and any(m.type == "cache" for m in run.mounts):
         return "a cache mount keeps the cache out of the layer"
+    if rule.name == "image-untagged" and stage is not None and (
+            stage.parent is not None or not stage.image_known or images.normalize(stage.image) is None):
+        return "FROM names a stage through a variable, a variable without value, or an invalid reference"
     if rule.name == "apk-cache-kept" and "--no-network" in inst.args:
         return "apk add --no-network downloads nothing"
+    if rule.name == "useradd-huge-lastlog" and re.search(r"(?:-\w*u|--uid)[= ]?[\"']?\$", inst.args):
+        return "the UID is a variable: hadolint measures its name, we use its value when known"
+    if rule.name == "exec-form-cmd" and inst.keyword == "HEALTHCHECK":
+        return "HEALTHCHECK CMD is neither PID 1 nor given arguments: the shell form is fine there"
+    if rule.name == "multiple-cmd" and stage is not None and any(
+            other.keyword == inst.keyword and other.span.start < inst.span.start for other in stage.instructions):
+        return "hadolint flags the later instruction that counts, dockls the earlier one that is overridden"
+    if rule.name == "platform-hardcoded" and inst.keyword == "FROM":
+        flag = inst.flag("platform")
+        value = (flag.value or "") if flag is not None else ""
+        if "$" in value:
+            return "a --platform built from variables can be set per build (BuildKit does not report it)"
+        if stage is not None and stage.name and any(
+                part and part in stage.name for part in value.lower().split("/")):
+            return "a stage named for its platform is platform-specific on purpose (BuildKit's exemption)"
+    if rule.name == "copy-whole-stage" and (origin := inst.command.flag("from")) is not None:
+        source = analysis.model.stage_named(origin.value)
+        if source is None:
+            return "an image, not a stage: artefact images (tonistiigi/xx) are meant to be copied whole"
+        if source.image.lower() == "scratch":
+            return "a stage FROM scratch holds only the artefacts copied into it"
+    if rule.name == "undefined-stage-reference" and (origin := inst.command.flag("from")) is not None \
+            and analysis.model.stage_named(origin.value or "") is None:
+        return "a --from that names no stage of the file is an image (pulled from its registry)"
     return None
 
 

@@ -30,8 +30,10 @@ from dockls.fixes import fix_all
 SERVER = [sys.executable, "-m", "dockls.lsp"]
 TIMEOUT = 20.0
 
+# The base image of the fixtures: tagged and non-root by default, so that only the rules a test is about fire.
+BASE = "cgr.dev/chainguard/wolfi-base:1"
 # A syntax error (LABEL item without "=") after a tab, an astral emoji and CJK on the same line.
-WIDE = "FROM alpine\n\tLABEL 😀名前=1 broken\nRUN true\n"
+WIDE = f"FROM {BASE}\n\tLABEL 😀名前=1 broken\nRUN true\n"
 
 
 class RecordingClient(LanguageClient):
@@ -285,7 +287,7 @@ async def test_incremental_changes_after_wide_characters(vscode: RecordingClient
 
 async def test_crlf_document_and_changes_across_line_breaks(vscode: RecordingClient) -> None:
     uri = uri_of("Dockerfile.crlf")
-    text = "FROM alpine\r\nENV a=😀 b\r\nRUN true\r\n"
+    text = f"FROM {BASE}\r\nENV a=😀 b\r\nRUN true\r\n"
     open_doc(vscode, uri, text)
     (diagnostic,) = await published(vscode, uri, 1)
     assert diagnostic.range == lsp.Range(position_of(text, " b", "utf-16", 1), position_of(text, " b", "utf-16", 2))
@@ -305,7 +307,7 @@ async def test_crlf_document_and_changes_across_line_breaks(vscode: RecordingCli
 async def test_lines_break_only_where_lsp_says(vscode: RecordingClient) -> None:
     # U+2028, U+0085 and form feed are not line breaks in LSP (Python's splitlines disagrees).
     uri = uri_of("Dockerfile.seps")
-    text = "# a\u2028b\x85c\x0cd\nFROM alpine\nLABEL broken\n"
+    text = f"# a\u2028b\x85c\x0cd\nFROM {BASE}\nLABEL broken\n"
     open_doc(vscode, uri, text)
     (diagnostic,) = await published(vscode, uri, 1)
     assert diagnostic.range == range_of(text, "broken", "utf-16")
@@ -319,7 +321,7 @@ async def test_lines_break_only_where_lsp_says(vscode: RecordingClient) -> None:
 
 async def test_several_changes_in_one_notification(vscode: RecordingClient) -> None:
     uri = uri_of("Dockerfile.multi")
-    open_doc(vscode, uri, "FROM alpine\n")
+    open_doc(vscode, uri, f"FROM {BASE}\n")
     assert list(await published(vscode, uri, 1)) == []
     end = lsp.Position(1, 0)
     # Each change applies to the result of the one before it.
@@ -331,7 +333,7 @@ async def test_several_changes_in_one_notification(vscode: RecordingClient) -> N
 
 async def test_burst_of_changes_publishes_only_the_latest(vscode: RecordingClient) -> None:
     uri = uri_of("Dockerfile.burst")
-    text = "FROM alpine\nLABEL ok=1\n"
+    text = f"FROM {BASE}\nLABEL ok=1\n"
     open_doc(vscode, uri, text)
     await published(vscode, uri, 1)
     for version in range(2, 42):  # type " x" forty times without waiting
@@ -378,7 +380,7 @@ async def test_survives_binary_garbage_and_huge_documents(vscode: RecordingClien
     garbage = bytes(range(256)).decode("latin-1") * 50 + "\ud800\udfff\x00"
     open_doc(vscode, binary, garbage)
     huge = uri_of("Dockerfile.huge")
-    open_doc(vscode, huge, "FROM alpine\n" + "# a comment line\n" * 130_000)  # over engine.MAX_CHARS
+    open_doc(vscode, huge, f"FROM {BASE}\n" + "# a comment line\n" * 130_000)  # over engine.MAX_CHARS
     # Nonsense positions in a change must not hurt either.
     change_doc(vscode, binary, 2, (lsp.Range(lsp.Position(10_000, 5), lsp.Position(3, 99_999)), "é"))
     await published(vscode, binary, 2)
@@ -448,10 +450,10 @@ async def test_pull_diagnostics_instead_of_push(neovim: RecordingClient) -> None
 # Code actions. They need a rule with fixes: `consecutive-run` (RUN a, RUN b in a stage of the final
 # image → one finding on the second RUN whose safe fix merges them into "RUN a && \" / "    b").
 
-CONSECUTIVE = "FROM alpine\nRUN echo 😀名前\nRUN apk add git\n"
-MERGED = "FROM alpine\nRUN echo 😀名前 && \\\n    apk add git\n"
-TWO_STAGES = "FROM alpine AS base\nRUN a\nRUN b\n\nFROM base\nRUN c\nRUN d\n"
-TWO_STAGES_FIXED = "FROM alpine AS base\nRUN a && \\\n    b\n\nFROM base\nRUN c && \\\n    d\n"
+CONSECUTIVE = f"FROM {BASE}\nRUN echo 😀名前\nRUN apk add git\n"
+MERGED = f"FROM {BASE}\nRUN echo 😀名前 && \\\n    apk add git\n"
+TWO_STAGES = f"FROM {BASE} AS base\nRUN a\nRUN b\n\nFROM base\nRUN c\nRUN d\n"
+TWO_STAGES_FIXED = f"FROM {BASE} AS base\nRUN a && \\\n    b\n\nFROM base\nRUN c && \\\n    d\n"
 
 
 def fixing(actions: Sequence[lsp.CodeAction], diagnostic: lsp.Diagnostic) -> list[lsp.CodeAction]:

@@ -108,6 +108,14 @@ def test_heredoc_bodies_exec_form_and_onbuild() -> None:
     assert [c.name for c in onbuild.commands] == ["echo", "make"]
 
 
+def test_shell_is_inherited_from_the_parent_stage() -> None:
+    model = Model.from_text('FROM a AS base\nSHELL ["/bin/bash", "-o", "pipefail", "-c"]\n'
+                            "FROM base\nRUN echo 1\nFROM a\nRUN echo 2\n")
+    inherited, fresh = model.runs
+    assert inherited.shell == ("/bin/bash", "-o", "pipefail", "-c")
+    assert fresh.shell == ("/bin/sh", "-c")
+
+
 def test_windows_escape_makes_runs_opaque() -> None:
     model = Model.from_text("# escape=`\nFROM mcr.microsoft.com/windows/servercore\nRUN dir c:\\\n")
     assert model.runs[0].opaque
