@@ -90,3 +90,15 @@ def assert_each_corpus_fix_is_valid(corpus: list[Path], rule: str) -> int:
                 assert len(findings(after, rule)) < len(found), path.name
                 applied += 1
     return applied
+
+
+def apply_only_fix(text: str, rule: str, *, safe: bool) -> str:
+    """The text after the fix of the rule's only finding, which has exactly one fix of the given
+    safety; checked with ``assert_fix_is_safe``, and the rule is silent on the result."""
+    [finding] = findings(text, rule)
+    [fix] = finding.fixes
+    assert fix.safe is safe
+    after = apply_fix(text, fix)
+    assert_fix_is_safe(text, after, rule)
+    assert findings(after, rule) == []
+    return after

@@ -7,20 +7,21 @@ from pathlib import Path
 import pytest
 
 from dockls.rule import Severity
-from tests.rules.helpers import apply_fix, assert_corpus_fixes_are_safe, assert_fix_is_safe, findings, fix_all_rule
+from tests.rules.helpers import (
+    apply_fix,
+    apply_only_fix,
+    assert_corpus_fixes_are_safe,
+    assert_fix_is_safe,
+    findings,
+    fix_all_rule,
+)
 
 NAME = "arg-before-use"
 
 
 def fixed(text: str) -> str:
     """The text after the one finding's safe fix, checked for safety; the rule is silent on it."""
-    [finding] = findings(text, NAME)
-    [fix] = finding.fixes
-    assert fix.safe
-    after = apply_fix(text, fix)
-    assert_fix_is_safe(text, after, NAME)
-    assert findings(after, NAME) == []
-    return after
+    return apply_only_fix(text, NAME, safe=True)
 
 
 # -- what it reports ---------------------------------------------------------------------------------

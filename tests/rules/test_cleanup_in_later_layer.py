@@ -9,20 +9,21 @@ import pytest
 from dockls.engine import analyze
 from dockls.fixes import fix_all
 from dockls.rule import Finding, Severity
-from tests.rules.helpers import apply_fix, assert_corpus_fixes_are_safe, assert_fix_is_safe, findings, fix_all_rule
+from tests.rules.helpers import (
+    apply_fix,
+    apply_only_fix,
+    assert_corpus_fixes_are_safe,
+    assert_fix_is_safe,
+    findings,
+    fix_all_rule,
+)
 
 NAME = "cleanup-in-later-layer"
 
 
 def fixed(text: str) -> str:
     """The text after the one finding's safe fix, checked for safety."""
-    [finding] = findings(text, NAME)
-    [fix] = finding.fixes
-    assert fix.safe
-    after = apply_fix(text, fix)
-    assert_fix_is_safe(text, after, NAME)
-    assert findings(after, NAME) == []
-    return after
+    return apply_only_fix(text, NAME, safe=True)
 
 
 def only(text: str) -> Finding:

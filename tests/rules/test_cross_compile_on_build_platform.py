@@ -7,20 +7,14 @@ from pathlib import Path
 import pytest
 
 from dockls.rule import Severity
-from tests.rules.helpers import apply_fix, assert_each_corpus_fix_is_valid, assert_fix_is_safe, findings
+from tests.rules.helpers import apply_only_fix, assert_each_corpus_fix_is_valid, findings
 
 NAME = "cross-compile-on-build-platform"
 RUNTIME = "FROM gcr.io/distroless/static\nCOPY --from=build /out/app /app\n"
 
 
 def fixed(text: str) -> str:
-    [finding] = findings(text, NAME)
-    [fix] = finding.fixes
-    assert not fix.safe
-    after = apply_fix(text, fix)
-    assert_fix_is_safe(text, after, NAME)
-    assert findings(after, NAME) == []
-    return after
+    return apply_only_fix(text, NAME, safe=False)
 
 
 def test_go_build_gets_the_flag_the_target_variables_and_the_args() -> None:

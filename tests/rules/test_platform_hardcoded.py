@@ -8,10 +8,9 @@ import pytest
 
 from dockls.rule import Severity
 from tests.rules.helpers import (
-    apply_fix,
+    apply_only_fix,
     assert_corpus_fixes_are_safe,
     assert_each_corpus_fix_is_valid,
-    assert_fix_is_safe,
     findings,
     fix_all_rule,
 )
@@ -20,13 +19,7 @@ NAME = "platform-hardcoded"
 
 
 def fixed(text: str) -> str:
-    [finding] = findings(text, NAME)
-    [fix] = finding.fixes
-    assert not fix.safe
-    after = apply_fix(text, fix)
-    assert_fix_is_safe(text, after, NAME)
-    assert findings(after, NAME) == []
-    return after
+    return apply_only_fix(text, NAME, safe=False)
 
 
 def test_reports_the_constant_and_offers_to_remove_it() -> None:

@@ -8,19 +8,13 @@ import dockerfile
 import pytest
 
 from dockls.rule import Severity
-from tests.rules.helpers import apply_fix, assert_corpus_fixes_are_safe, assert_fix_is_safe, findings
+from tests.rules.helpers import apply_fix, apply_only_fix, assert_corpus_fixes_are_safe, findings
 
 NAME = "secret-file-copied"
 
 
 def fixed(text: str) -> str:
-    [finding] = findings(text, NAME)
-    [fix] = finding.fixes
-    assert not fix.safe
-    after = apply_fix(text, fix)
-    assert_fix_is_safe(text, after, NAME)
-    assert findings(after, NAME) == []
-    return after
+    return apply_only_fix(text, NAME, safe=False)
 
 
 # -- what it reports ---------------------------------------------------------------------------------

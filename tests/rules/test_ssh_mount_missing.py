@@ -7,20 +7,14 @@ from pathlib import Path
 import pytest
 
 from dockls.rule import Severity
-from tests.rules.helpers import apply_fix, assert_corpus_fixes_are_safe, assert_fix_is_safe, findings
+from tests.rules.helpers import apply_only_fix, assert_corpus_fixes_are_safe, findings
 
 NAME = "ssh-mount-missing"
 INSTEAD_OF = 'RUN git config --global url."git@github.com:".insteadOf "https://github.com/"\n'
 
 
 def fixed(text: str) -> str:
-    [finding] = findings(text, NAME)
-    [fix] = finding.fixes
-    assert not fix.safe
-    after = apply_fix(text, fix)
-    assert_fix_is_safe(text, after, NAME)
-    assert findings(after, NAME) == []
-    return after
+    return apply_only_fix(text, NAME, safe=False)
 
 
 # -- what it reports ---------------------------------------------------------------------------------

@@ -6,19 +6,19 @@ from pathlib import Path
 
 import pytest
 
-from tests.rules.helpers import apply_fix, assert_corpus_fixes_are_safe, assert_fix_is_safe, findings, fix_all_rule
+from tests.rules.helpers import (
+    apply_only_fix,
+    assert_corpus_fixes_are_safe,
+    assert_fix_is_safe,
+    findings,
+    fix_all_rule,
+)
 
 NAME = "stage-name-casing"
 
 
 def fixed(text: str) -> str:
-    [finding] = findings(text, NAME)
-    [fix] = finding.fixes
-    assert fix.safe
-    after = apply_fix(text, fix)
-    assert_fix_is_safe(text, after, NAME)
-    assert findings(after, NAME) == []
-    return after
+    return apply_only_fix(text, NAME, safe=True)
 
 
 def test_renames_the_stage_and_every_reference() -> None:
