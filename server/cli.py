@@ -15,12 +15,13 @@ import os
 import sys
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
 from dockls import __version__
-from dockls.engine import Analysis, Config, all_rules, analyze, rule_by_key
+from dockls.config import Configuration, Layer, Resolved, rules_named
+from dockls.engine import Analysis, Config, all_rules, analyze
 from dockls.files import find_dockerfiles
 from dockls.fixes import OverlappingEdits, fix_all
 from dockls.rule import Finding, Severity
@@ -213,11 +214,24 @@ def _check_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--select", action="append", default=[], metavar="RULES",
-        help="only run these rules (comma-separated ids or names)",
+        help="only run these rules (comma-separated ids, names or categories, or ALL)",
+    )
+    parser.add_argument(
+        "--extend-select", action="append", default=[], metavar="RULES",
+        help="also run these rules, on top of the selection of the configuration",
     )
     parser.add_argument(
         "--ignore", action="append", default=[], metavar="RULES",
-        help="do not run these rules (comma-separated ids or names)",
+        help="do not run these rules (comma-separated ids, names or categories)",
+    )
+    parser.add_argument(
+        "--config", metavar="FILE",
+        help="use this .dockls.toml, pyproject.toml or .hadolint.yaml instead of searching for configuration",
+    )
+    parser.add_argument("--isolated", action="store_true", help="ignore every configuration file")
+    parser.add_argument(
+        "--show-config", metavar="FILE",
+        help="print the effective configuration for FILE (the files used and each rule's state) and exit",
     )
     parser.add_argument(
         "--stdin-filename", metavar="NAME", help="the path to show for '-' (and read stdin when no PATH)"
@@ -225,24 +239,30 @@ def _check_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _rule_ids(parser: argparse.ArgumentParser, values: Sequence[str], option: str) -> set[str]:
-    ids: set[str] = set()
+def _rule_ids(parser: argparse.ArgumentParser, values: Sequence[str], option: str) -> tuple[str, ...]:
+    ids: list[str] = []
     for key in (k.strip() for value in values for k in value.split(",")):
         if not key:
             continue
-        rule = rule_by_key(key)
-        if rule is None:
-            parser.error(f"{option}: unknown rule {key!r} (see 'dockls rules')")
-        ids.add(rule.id)
-    return ids
+        rules = rules_named(key)
+        if not rules:
+            parser.error(f"{option}: unknown rule or category {key!r} (see 'dockls rules')")
+        ids.extend(rule.id for rule in rules if rule.id not in ids)
+    return tuple(ids)
 
 
-def _config(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Config:
-    ignored = _rule_ids(parser, args.ignore, "--ignore")
-    if args.select:
-        selected = _rule_ids(parser, args.select, "--select")
-        ignored |= {rule.id for rule in all_rules()} - selected
-    return Config(ignore=frozenset(ignored))
+def _configuration(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Configuration:
+    """The configuration files as found for each input, then the command-line options over them."""
+    options = Layer(
+        "command line",
+        select=_rule_ids(parser, args.select, "--select") if args.select else None,
+        extend_select=_rule_ids(parser, args.extend_select, "--extend-select"),
+        ignore=_rule_ids(parser, args.ignore, "--ignore"),
+    )
+    config_file = Path(args.config) if args.config else None
+    if config_file is not None and not config_file.is_file():
+        parser.error(f"--config: {args.config}: no such file")
+    return Configuration(after=[options], isolated=args.isolated, config_file=config_file)
 
 
 @dataclass
@@ -250,7 +270,7 @@ class _Run:
     """One ``dockls --check`` invocation: its options and what it has found so far."""
 
     args: argparse.Namespace
-    config: Config
+    configuration: Configuration
     threshold: int
     report: TextIO  # where findings go: stdout, or stderr when stdout carries a fixed document
     files: int = 0
@@ -259,8 +279,9 @@ class _Run:
     fixable: int = 0
     fixes_applied: int = 0
     files_fixed: int = 0
-    failed: bool = False  # some input could not be read or written
+    failed: bool = False  # some input could not be read or written, or some configuration not used
     over_threshold: bool = False
+    reported: set[str] = field(default_factory=set)  # configuration problems, each said once
 
     @property
     def fixing(self) -> bool:
@@ -274,6 +295,30 @@ class _Run:
         print(f"{path}: error: {message}", file=sys.stderr)
         self.failed = True
 
+    def config_for(self, source: Source) -> Config:
+        """The source's configuration; configuration files that cannot be used are reported once
+        (an error: exit status 2) and left out, so the check still runs."""
+        resolved = self.configuration.for_path(_config_path(source, self.args.stdin_filename))
+        _report_configuration(resolved, self.reported)
+        if resolved.errors:
+            self.failed = True
+        return resolved.config
+
+
+def _config_path(source: Source, stdin_filename: str | None) -> Path | None:
+    """Where a source's configuration is searched from: its file, or --stdin-filename for stdin."""
+    if source.location is not None:
+        return source.location
+    return Path(stdin_filename) if stdin_filename else None
+
+
+def _report_configuration(resolved: Resolved, reported: set[str]) -> None:
+    for kind, messages in (("error", resolved.errors), ("warning", resolved.warnings)):
+        for message in messages:
+            if message not in reported:
+                reported.add(message)
+                print(f"{message.replace(': ', f': {kind}: ', 1)}", file=sys.stderr)
+
 
 def _warn_invalid_utf8(source: Source, fixing: bool) -> None:
     assert source.invalid_utf8_at is not None
@@ -284,19 +329,19 @@ def _warn_invalid_utf8(source: Source, fixing: bool) -> None:
           f"invalid bytes are read as U+FFFD{note}", file=sys.stderr)
 
 
-def _fixed(run: _Run, source: Source) -> tuple[str, int, Analysis]:
+def _fixed(run: _Run, source: Source, config: Config) -> tuple[str, int, Analysis]:
     """One input with its safe fixes applied; unchanged when it is not UTF-8 or its fixes conflict."""
     if source.invalid_utf8_at is None:
         try:
-            return _fix(source.text, run.config)
+            return _fix(source.text, config)
         except OverlappingEdits as error:
             run.error(source.path, f"fixes with conflicting edits ({error}); the file is left unchanged")
-    return source.text, 0, analyze(source.text, run.config)
+    return source.text, 0, analyze(source.text, config)
 
 
-def _fix_source(run: _Run, source: Source) -> Analysis:
+def _fix_source(run: _Run, source: Source, config: Config) -> Analysis:
     """Fix one input as the options say (write, diff or print to stdout); returns the final analysis."""
-    fixed, applied, analysis = _fixed(run, source)
+    fixed, applied, analysis = _fixed(run, source, config)
     if fixed == source.text:
         if run.writing and source.location is None:
             _write_stdout_bytes(source.data)  # stdin with --fix always prints the document
@@ -310,7 +355,7 @@ def _fix_source(run: _Run, source: Source) -> Analysis:
             source.location.write_bytes(fixed.encode("utf-8"))
         except OSError as error:
             run.error(source.path, f"cannot write the fixes: {error.strerror or error}")
-            return analyze(source.text, run.config)
+            return analyze(source.text, config)
     run.files_fixed += 1
     run.fixes_applied += applied
     return analysis
@@ -343,7 +388,7 @@ def _analyze_records(path: str, text: str, config: Config, json_format: bool) ->
 _PARALLEL_FROM = 32
 
 
-def _parallel_records(run: _Run, sources: list[Source]) -> list[list[_Record]] | None:
+def _parallel_records(run: _Run, sources: list[Source], configs: list[Config]) -> list[list[_Record]] | None:
     """Every source's records, computed by one worker process per CPU when that pays off (checking
     many files without fixing, on a system that can fork); None otherwise."""
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
@@ -351,17 +396,18 @@ def _parallel_records(run: _Run, sources: list[Source]) -> list[list[_Record]] |
         return None
     json_format = run.args.format == "json"
     with ProcessPoolExecutor(max_workers=cpus, mp_context=mp.get_context("fork")) as pool:
-        jobs = [pool.submit(_analyze_records, s.path, s.text, run.config, json_format) for s in sources]
+        jobs = [pool.submit(_analyze_records, s.path, s.text, config, json_format)
+                for s, config in zip(sources, configs)]
         return [job.result() for job in jobs]
 
 
-def _check_source(run: _Run, source: Source, json_findings: list[dict[str, Any]],
+def _check_source(run: _Run, source: Source, config: Config, json_findings: list[dict[str, Any]],
                   records: list[_Record] | None = None) -> None:
     run.files += 1
     if source.invalid_utf8_at is not None:
         _warn_invalid_utf8(source, run.fixing)
     if records is None:
-        analysis = _fix_source(run, source) if run.fixing else analyze(source.text, run.config)
+        analysis = _fix_source(run, source, config) if run.fixing else analyze(source.text, config)
         records = _records(source.path, analysis, run.args.format == "json")
     if run.args.diff or not records:
         return
@@ -380,14 +426,17 @@ def _check(argv: Sequence[str]) -> int:
     parser = _check_parser()
     try:
         args = parser.parse_args(argv)
-        if not (args.check or args.fix or args.diff):
-            parser.error("give --check, --fix or --diff (or no arguments to start the language server)")
-        config = _config(parser, args)
+        if not (args.check or args.fix or args.diff or args.show_config):
+            parser.error("give --check, --fix, --diff or --show-config (or no arguments to start the language "
+                         "server)")
+        configuration = _configuration(parser, args)
     except SystemExit as stop:  # argparse: usage error (2), or --help / --version (0)
         return stop.code if isinstance(stop.code, int) else EXIT_ERROR
+    if args.show_config:
+        return _show_config(configuration, args)
     paths = args.paths or ([STDIN] if args.stdin_filename else ["."])
     stdout_has_document = args.fix and not args.diff and STDIN in paths
-    run = _Run(args, config, Severity(args.severity_threshold).rank,
+    run = _Run(args, configuration, Severity(args.severity_threshold).rank,
                sys.stderr if stdout_has_document else sys.stdout)
     json_findings: list[dict[str, Any]] = []
     sources: list[Source] = []
@@ -396,9 +445,10 @@ def _check(argv: Sequence[str]) -> int:
             sources.append(_read(item.path, item.location))
         except OSError as error:
             run.error(item.path, str(error.strerror or error))
-    computed = _parallel_records(run, sources)
+    configs = [run.config_for(source) for source in sources]
+    computed = _parallel_records(run, sources, configs)
     for at, source in enumerate(sources):
-        _check_source(run, source, json_findings, computed[at] if computed is not None else None)
+        _check_source(run, source, configs[at], json_findings, computed[at] if computed is not None else None)
     if args.format == "json" and not args.diff:
         print(json.dumps(json_findings, indent=2), file=run.report)
     _summarize(run)
@@ -427,6 +477,38 @@ def _summarize(run: _Run) -> None:
             f"{_plural(run.files_with_findings, 'file')}{fixable}.")
     else:
         say(f"No problems found ({_plural(run.files, 'file')} checked).")
+
+
+# --------------------------------------------------------------------------- dockls --show-config FILE
+
+
+def _show_config(configuration: Configuration, args: argparse.Namespace) -> int:
+    path = Path(args.show_config)
+    resolved = configuration.for_path(path)
+    _report_configuration(resolved, set())
+    if args.format == "json":
+        print(json.dumps({
+            "path": args.show_config,
+            "files": [str(file) for file in resolved.files],
+            "errors": list(resolved.errors),
+            "rules": [
+                {"id": s.rule.id, "name": s.rule.name, "enabled": s.enabled, "severity": s.severity.value,
+                 "decided_by": s.decided_by}
+                for s in resolved.rules
+            ],
+        }, indent=2))
+    else:
+        print(f"Configuration for {args.show_config}")
+        files = ", ".join(str(file) for file in resolved.files) or "none (defaults)"
+        print(f"Configuration files: {files}")
+        print()
+        rows = [("ID", "NAME", "SEVERITY", "DECIDED BY")]
+        rows += [(s.rule.id, s.rule.name, s.severity.value if s.enabled else "off", s.decided_by)
+                 for s in resolved.rules]
+        widths = [max(len(row[column]) for row in rows) for column in range(3)]
+        for row in rows:
+            print("  ".join([*(cell.ljust(width) for cell, width in zip(row[:3], widths)), row[3]]))
+    return EXIT_ERROR if resolved.errors else EXIT_OK
 
 
 # --------------------------------------------------------------------------- dockls parse

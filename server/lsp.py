@@ -26,7 +26,7 @@ import sys
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, BinaryIO, Literal
 from urllib.parse import unquote, urlparse
 
@@ -35,9 +35,11 @@ from pygls.capabilities import get_capability
 from pygls.io_ import StdoutWriter, run_async
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol, lsp_method
+from pygls.uris import to_fs_path
 
 from dockls import __version__
-from dockls.engine import Config, all_rules, analyze, rule_by_key
+from dockls.config import EDITOR_KEYS, ConfigError, Configuration, Layer, kebab, layer_from_mapping
+from dockls.engine import Config, all_rules, analyze
 from dockls.files import is_dockerfile, is_ignore_file
 from dockls.fixes import fix_all, safe_fixes
 from dockls.rule import Edit, Finding, Severity
@@ -58,14 +60,10 @@ _SEVERITIES = {
     Severity.INFO: lsp.DiagnosticSeverity.Information,
     Severity.HINT: lsp.DiagnosticSeverity.Hint,
 }
-_SETTING_LEVELS: dict[str, Severity | None] = {
-    "error": Severity.ERROR,
-    "warning": Severity.WARNING,
-    "info": Severity.INFO,
-    "information": Severity.INFO,
-    "hint": Severity.HINT,
-    "off": None,
-}
+# Where the editor's settings go among the configuration files' (see dockls.config).
+PREFERENCES = ("editorFirst", "filesystemFirst", "editorOnly")
+# Configuration files whose changes re-check the open Dockerfiles.
+WATCHED_CONFIG_FILES = ("**/.dockls.toml", "**/pyproject.toml", "**/.hadolint.yaml", "**/.hadolint.yml")
 _ENCODINGS: dict[str, Encoding] = {"utf-8": "utf-8", "utf-16": "utf-16", "utf-32": "utf-32"}
 
 DocumentKind = Literal["dockerfile", "ignore"]
@@ -105,6 +103,12 @@ class Document:
         return self.lines
 
 
+def document_path(uri: str) -> Path | None:
+    """The local file a ``file:`` URI names; None for other schemes (e.g. unsaved documents)."""
+    path = to_fs_path(uri)
+    return Path(path) if path and urlparse(uri).scheme == "file" else None
+
+
 def document_kind(uri: str, language_id: str) -> DocumentKind | None:
     name = PurePosixPath(unquote(urlparse(uri).path)).name
     if is_ignore_file(name):
@@ -114,33 +118,41 @@ def document_kind(uri: str, language_id: str) -> DocumentKind | None:
     return None
 
 
-def rules_setting(settings: object) -> Mapping[object, object]:
-    """The ``dockls.rules`` map from initializationOptions or didChangeConfiguration settings, which
-    clients send nested (``{"dockls": {"rules": …}}``), flat (``{"dockls.rules": …}``) or as the
-    ``dockls`` section itself (``{"rules": …}``). Missing means the defaults."""
+def dockls_section(settings: object) -> Mapping[str, object]:
+    """The ``dockls`` settings from initializationOptions, didChangeConfiguration or
+    workspace/configuration, which clients send nested (``{"dockls": {"rules": …}}``), flat
+    (``{"dockls.rules": …}``) or as the section itself (``{"rules": …}``). Missing means the defaults."""
     if not isinstance(settings, dict):
         return {}
-    rules = settings.get("dockls.rules")
-    if isinstance(rules, dict):
-        return rules
-    section = settings.get("dockls", settings)
-    rules = section.get("rules") if isinstance(section, dict) else None
-    return rules if isinstance(rules, dict) else {}
+    if "dockls" in settings:
+        section = settings["dockls"]
+        return section if isinstance(section, dict) else {}
+    flat = {key[len("dockls."):]: value for key, value in settings.items()
+            if isinstance(key, str) and key.startswith("dockls.")}
+    return flat or {key: value for key, value in settings.items() if isinstance(key, str)}
 
 
-def config_from_rules(rules: Mapping[object, object]) -> Config:
-    """Severities keyed by rule id; unknown rules and levels are logged and skipped."""
-    severities: dict[str, Severity | None] = {}
-    for key, value in rules.items():
-        rule = rule_by_key(key) if isinstance(key, str) else None
-        if rule is None:
-            log.warning("dockls.rules: unknown rule %r", key)
-            continue
-        if not isinstance(value, str) or value.strip().lower() not in _SETTING_LEVELS:
-            log.warning("dockls.rules: %r for %s is not one of error, warning, info, hint, off", value, key)
-            continue
-        severities[rule.id] = _SETTING_LEVELS[value.strip().lower()]
-    return Config(severities=severities)
+@dataclass(frozen=True)
+class EditorSettings:
+    layer: Layer
+    preference: str = "editorFirst"
+
+
+def editor_settings(settings: object) -> EditorSettings:
+    """The editor's settings as a configuration layer; what cannot be used is logged and skipped."""
+    section = dockls_section(settings)
+    preference = next((value for key, value in section.items() if kebab(key) == "configuration-preference"),
+                      "editorFirst")
+    if preference not in PREFERENCES:
+        log.warning("dockls.configurationPreference: %r is not one of %s", preference, ", ".join(PREFERENCES))
+        preference = "editorFirst"
+    options = {key: value for key, value in section.items() if kebab(key) not in EDITOR_KEYS}
+    try:
+        layer = layer_from_mapping(options, "editor settings", None)
+    except ConfigError as error:
+        log.warning("dockls settings: %s", error)
+        layer = Layer("editor settings", warnings=(str(error),))
+    return EditorSettings(layer, str(preference))
 
 
 def to_range(lines: LineIndex, span: Span, encoding: Encoding) -> lsp.Range:
@@ -228,13 +240,16 @@ class DocklsServer(LanguageServer):
         super().__init__("dockls", __version__, text_document_sync_kind=lsp.TextDocumentSyncKind.Incremental,
                          protocol_cls=DocklsProtocol)
         self.documents: dict[str, Document] = {}
-        self.config = Config()
+        self.configuration = Configuration()
+        self.reported: set[str] = set()  # configuration problems already shown to the user
         self.generation = 0  # bumped on every configuration change
         self.encoding: Encoding = "utf-16"
         self.pull = False  # the client pulls diagnostics, so none are pushed
         self._results = 0
         self.feature(lsp.INITIALIZE)(initialize)
+        self.feature(lsp.INITIALIZED)(initialized)
         self.feature(lsp.WORKSPACE_DID_CHANGE_CONFIGURATION)(did_change_configuration)
+        self.feature(lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES)(did_change_watched_files)
         self.feature(lsp.TEXT_DOCUMENT_DID_OPEN)(did_open)
         self.feature(lsp.TEXT_DOCUMENT_DID_CHANGE)(did_change)
         self.feature(lsp.TEXT_DOCUMENT_DID_CLOSE)(did_close)
@@ -254,6 +269,54 @@ class DocklsServer(LanguageServer):
         except Exception:  # the client went away: stderr already has it
             log.debug("could not send a log message to the client", exc_info=True)
 
+    def roots(self) -> list[Path]:
+        """The workspace folders, deepest first, so that a file maps to the innermost one."""
+        uris = [folder.uri for folder in self.workspace.folders.values()] or [self.workspace.root_uri]
+        paths = {Path(path) for path in map(document_path, filter(None, uris)) if path is not None}
+        return sorted(paths, key=lambda path: len(path.parts), reverse=True)
+
+    def configure(self, editor: EditorSettings) -> None:
+        """Use new editor settings from now on (the caller re-checks the documents)."""
+        layers = [editor.layer]
+        files_first = editor.preference == "filesystemFirst"  # the files' settings win over the editor's
+        self.configuration = Configuration(
+            before=layers if files_first else [], after=[] if files_first else layers,
+            isolated=editor.preference == "editorOnly", roots=self.roots(), cache=self.configuration.cache)
+
+    def config_for(self, doc: Document) -> Config:
+        """The document's configuration: its configuration files (when it is a file) and the editor's
+        settings. Problems with them are shown once each, and never stop the analysis."""
+        path = document_path(doc.uri)
+        resolved = self.configuration.for_path(path) if path is not None else self.configuration.for_no_file()
+        for error in resolved.errors:
+            if error not in self.reported:
+                self.reported.add(error)
+                self.show_message(f"dockls: configuration not used: {error}")
+        for warning in resolved.warnings:
+            if warning not in self.reported:
+                self.reported.add(warning)
+                self.log_to_client(f"dockls: {warning}")
+        return resolved.config
+
+    def show_message(self, message: str) -> None:
+        log.warning("%s", message)
+        try:
+            self.window_show_message(lsp.ShowMessageParams(type=lsp.MessageType.Warning, message=message))
+        except Exception:  # the client went away: stderr already has it
+            log.debug("could not show a message to the client", exc_info=True)
+
+    def recheck_all(self) -> None:
+        """After a configuration change: the client pulls again (when it can be told to), or the open
+        Dockerfiles are re-checked and pushed."""
+        self.generation += 1
+        if self.pull:
+            if get_capability(self.client_capabilities, "workspace.diagnostics.refresh_support", False):
+                self.workspace_diagnostic_refresh(None)
+            return
+        for doc in self.documents.values():
+            if doc.kind == "dockerfile":
+                self.schedule(doc)
+
     def publish(self, uri: str, diagnostics: list[lsp.Diagnostic], version: int | None) -> None:
         try:
             self.text_document_publish_diagnostics(
@@ -270,7 +333,7 @@ class DocklsServer(LanguageServer):
         try:
             while not doc.closed:
                 text, version, revision = doc.text, doc.version, doc.revision
-                generation, config = self.generation, self.config
+                generation, config = self.generation, self.config_for(doc)
                 try:
                     findings, lines, diagnostics = await asyncio.to_thread(
                         _diagnose, text, config, self.encoding, doc.uri)
@@ -338,31 +401,49 @@ def initialize(ls: DocklsServer, params: lsp.InitializeParams) -> None:
     # for its own workspace; every conversion here uses the same one.
     ls.encoding = _ENCODINGS.get(str(ls.workspace.position_encoding), "utf-16")
     ls.pull = get_capability(params.capabilities, "text_document.diagnostic", None) is not None
-    ls.config = config_from_rules(rules_setting(params.initialization_options))
+    ls.configure(editor_settings(params.initialization_options))
+
+
+async def initialized(ls: DocklsServer, params: lsp.InitializedParams) -> None:
+    if get_capability(ls.client_capabilities, "workspace.did_change_watched_files.dynamic_registration", False):
+        watchers = [lsp.FileSystemWatcher(glob_pattern=pattern) for pattern in WATCHED_CONFIG_FILES]
+        registration = lsp.Registration(id="dockls-config-files", method=lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+                                        register_options=lsp.DidChangeWatchedFilesRegistrationOptions(watchers))
+        try:
+            await ls.client_register_capability_async(lsp.RegistrationParams([registration]))
+        except Exception as error:
+            log.warning("registering the configuration file watchers failed: %s", error)
+    if get_capability(ls.client_capabilities, "workspace.configuration", False):
+        await pull_configuration(ls)
+
+
+async def pull_configuration(ls: DocklsServer) -> None:
+    """Ask the client for the ``dockls`` section (clients with pull-style configuration)."""
+    try:
+        sections = await ls.workspace_configuration_async(
+            lsp.ConfigurationParams(items=[lsp.ConfigurationItem(section="dockls")]))
+    except Exception:
+        log.exception("workspace/configuration failed")
+        return
+    if sections and isinstance(sections[0], dict):
+        ls.configure(editor_settings({"dockls": sections[0]}))
+        ls.recheck_all()
 
 
 async def did_change_configuration(ls: DocklsServer, params: lsp.DidChangeConfigurationParams) -> None:
     settings = params.settings
-    if settings is None and get_capability(ls.client_capabilities, "workspace.configuration", False):
+    if not settings:
         # Clients with pull-style configuration only say that something changed: ask for it.
-        try:
-            sections = await ls.workspace_configuration_async(
-                lsp.ConfigurationParams(items=[lsp.ConfigurationItem(section="dockls")]))
-        except Exception:
-            log.exception("workspace/configuration failed")
-            return
-        settings = {"dockls": sections[0]} if sections else None
-    if settings is None:
+        if get_capability(ls.client_capabilities, "workspace.configuration", False):
+            await pull_configuration(ls)
         return
-    ls.config = config_from_rules(rules_setting(settings))
-    ls.generation += 1
-    if ls.pull:
-        if get_capability(ls.client_capabilities, "workspace.diagnostics.refresh_support", False):
-            ls.workspace_diagnostic_refresh(None)
-        return
-    for doc in ls.documents.values():
-        if doc.kind == "dockerfile":
-            ls.schedule(doc)
+    ls.configure(editor_settings(settings))
+    ls.recheck_all()
+
+
+def did_change_watched_files(ls: DocklsServer, params: lsp.DidChangeWatchedFilesParams) -> None:
+    # Configuration files are re-read when their modification time changes; re-check with them.
+    ls.recheck_all()
 
 
 def did_open(ls: DocklsServer, params: lsp.DidOpenTextDocumentParams) -> None:

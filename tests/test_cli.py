@@ -63,6 +63,7 @@ MAINTAINER = Rule(
 def _use_rules(monkeypatch: pytest.MonkeyPatch, *rules: Rule) -> None:
     monkeypatch.setattr("dockls.engine.all_rules", lambda: rules)
     monkeypatch.setattr("dockls.cli.all_rules", lambda: rules)
+    monkeypatch.setattr("dockls.config.all_rules", lambda: rules)
 
 
 @pytest.fixture
@@ -230,7 +231,7 @@ def test_unknown_rule_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFix
     assert main(["--check", option, "DKT001,no-such-rule", str(path)]) == 2
     out, err = capsys.readouterr()
     assert out == ""
-    assert f"{option}: unknown rule 'no-such-rule'" in err
+    assert f"{option}: unknown rule or category 'no-such-rule'" in err
 
 
 # --------------------------------------------------------------------------- usage

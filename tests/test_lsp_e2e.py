@@ -44,7 +44,13 @@ class RecordingClient(LanguageClient):
         self.published: list[lsp.PublishDiagnosticsParams] = []
         features = dict(DEFAULT_CLIENT_FEATURES)
         features[lsp.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS] = self._record
+        self.registrations: list[lsp.Registration] = []
         register_lsp_features(self, features)
+        self.feature(lsp.CLIENT_REGISTER_CAPABILITY)(self._register)
+
+    @staticmethod
+    def _register(client: RecordingClient, params: lsp.RegistrationParams) -> None:
+        client.registrations.extend(params.registrations)
 
     @staticmethod
     def _record(client: RecordingClient, params: lsp.PublishDiagnosticsParams) -> None:

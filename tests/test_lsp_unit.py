@@ -8,15 +8,17 @@ from dataclasses import replace
 import pytest
 from lsprotocol import types as lsp
 
+from dockls.config import Layer
 from dockls.engine import rule_by_key
 from dockls.lsp import (
     FIX_ALL_KIND,
+    EditorSettings,
     apply_change,
     changed_span,
-    config_from_rules,
+    dockls_section,
     document_kind,
+    editor_settings,
     kind_requested,
-    rules_setting,
     to_diagnostic,
     to_range,
     to_span,
@@ -121,26 +123,32 @@ def test_document_kind(uri: str, language_id: str, kind: str | None) -> None:
     {"dockls.rules": {"syntax-error": "off"}},
     {"rules": {"syntax-error": "off"}},
 ])
-def test_rules_setting_shapes(settings: object) -> None:
-    assert rules_setting(settings) == {"syntax-error": "off"}
+def test_settings_shapes(settings: object) -> None:
+    assert dockls_section(settings) == {"rules": {"syntax-error": "off"}}
 
 
-@pytest.mark.parametrize("settings", [None, [], "rules", {"dockls": None}, {"dockls": {"rules": ["x"]}}, {}])
-def test_rules_setting_missing_or_malformed_means_defaults(settings: object) -> None:
-    assert rules_setting(settings) == {}
+@pytest.mark.parametrize("settings", [None, [], "rules", {"dockls": None}, {}])
+def test_missing_or_malformed_settings_mean_defaults(settings: object) -> None:
+    assert editor_settings(settings) == EditorSettings(Layer("editor settings"))
 
 
-def test_config_from_rules_keys_by_id_and_skips_what_it_does_not_know(caplog: pytest.LogCaptureFixture) -> None:
+def test_editor_settings_resolve_rules_and_skip_what_they_do_not_know() -> None:
     syntax = rule_by_key("syntax-error")
     assert syntax is not None
-    config = config_from_rules({"SYNTAX-ERROR": " Warning ", "no-such-rule": "error", 3: "off"})
-    assert config.severities == {syntax.id: Severity.WARNING}
-    assert config_from_rules({syntax.id: "information"}).severities == {syntax.id: Severity.INFO}
-    off = config_from_rules({"syntax-error": "off"})
-    assert not off.enabled(syntax)
-    assert config_from_rules({"syntax-error": "loud"}).severities == {}
-    assert config_from_rules({"syntax-error": None}).severities == {}
-    assert "no-such-rule" in caplog.text and "loud" in caplog.text
+    editor = editor_settings({"dockls": {"rules": {"SYNTAX-ERROR": " Warning ", "no-such-rule": "error"},
+                                         "extendSelect": ["size"], "configurationPreference": "editorOnly",
+                                         "colour": "blue"}})
+    assert editor.preference == "editorOnly"
+    assert editor.layer.severities == {syntax.id: Severity.WARNING}
+    assert editor.layer.extend_select and all(rule_by_key(i).category == "size"  # type: ignore[union-attr]
+                                              for i in editor.layer.extend_select)
+    assert "rules: unknown rule or category 'no-such-rule'" in editor.layer.warnings
+    assert "unknown setting 'colour'" in editor.layer.warnings
+    assert editor_settings({"rules": {"syntax-error": "loud"}}).layer.severities == {}
+    assert editor_settings({"configurationPreference": "sideways"}).preference == "editorFirst"
+    # A setting of the wrong type is reported, and the rest of the defaults stay.
+    broken = editor_settings({"select": 3})
+    assert broken.layer.select is None and broken.layer.warnings
 
 
 def test_diagnostic_carries_related_locations_in_the_session_encoding() -> None:
