@@ -479,6 +479,13 @@ def _summarize(run: _Run) -> None:
         say(f"No problems found ({_plural(run.files, 'file')} checked).")
 
 
+def _print_table(rows: Sequence[tuple[str, ...]]) -> None:
+    """Columns padded to their widest cell; the last one runs free."""
+    widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]) - 1)]
+    for row in rows:
+        print("  ".join([*(cell.ljust(width) for cell, width in zip(row, widths)), row[-1]]))
+
+
 # --------------------------------------------------------------------------- dockls --show-config FILE
 
 
@@ -505,9 +512,7 @@ def _show_config(configuration: Configuration, args: argparse.Namespace) -> int:
         rows = [("ID", "NAME", "SEVERITY", "DECIDED BY")]
         rows += [(s.rule.id, s.rule.name, s.severity.value if s.enabled else "off", s.decided_by)
                  for s in resolved.rules]
-        widths = [max(len(row[column]) for row in rows) for column in range(3)]
-        for row in rows:
-            print("  ".join([*(cell.ljust(width) for cell, width in zip(row[:3], widths)), row[3]]))
+        _print_table(rows)
     return EXIT_ERROR if resolved.errors else EXIT_OK
 
 
@@ -595,11 +600,9 @@ def _rules(argv: Sequence[str]) -> int:
         ]
         print(json.dumps(listing, indent=2))
         return EXIT_OK
-    rows = [("ID", "NAME", "SEVERITY", "FIX", "SUMMARY")]
-    rows += [(r.id, r.name, r.severity.value, r.fix.value, r.summary) for r in rules]
-    widths = [max(len(row[column]) for row in rows) for column in range(4)]
-    for row in rows:
-        print("  ".join([*(cell.ljust(width) for cell, width in zip(row[:4], widths, strict=True)), row[4]]))
+    rows = [("ID", "NAME", "CATEGORY", "SEVERITY", "FIX", "SUMMARY")]
+    rows += [(r.id, r.name, r.category, r.severity.value, r.fix.value, r.summary) for r in rules]
+    _print_table(rows)
     return EXIT_OK
 
 

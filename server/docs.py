@@ -1,7 +1,8 @@
 """The rule reference, generated from the rule modules: ``python -m dockls.docs [REPO_ROOT]``.
 
-Writes ``docs/rules/<name>.md`` for every rule, the index ``docs/rules/README.md``, and the rule table
-between the markers in ``README.md``. A test keeps the checked-in files equal to what this renders.
+Writes ``docs/rules/<name>.md`` for every rule, the index ``docs/rules/README.md``, the hadolint
+and BuildKit mapping ``docs/equivalents.md``, and the rule table between the markers in ``README.md``.
+A test keeps the checked-in files equal to what this renders.
 """
 
 from __future__ import annotations
@@ -48,6 +49,52 @@ def render_index() -> str:
             "do not edit by hand.\n\n" + rule_table(""))
 
 
+def _mapping(title: str, keys: dict[str, list[Rule]]) -> list[str]:
+    rows = [f"| {title} | dockls |", "| --- | --- |"]
+    for key in sorted(keys):
+        rules = ", ".join(f"[`{r.name}`](rules/{r.name}.md) ({r.id})" for r in keys[key])
+        rows.append(f"| {key} | {rules} |")
+    return rows
+
+
+def render_equivalents() -> str:
+    """Which of our rules stand for which hadolint rule and BuildKit check: the table that
+    ``# hadolint ignore=``, ``.hadolint.yaml`` and ``# check=skip=`` are read through."""
+    hadolint: dict[str, list[Rule]] = {}
+    buildkit: dict[str, list[Rule]] = {}
+    for rule in all_rules():
+        for code in rule.hadolint:
+            hadolint.setdefault(code, []).append(rule)
+        for check in rule.buildkit:
+            buildkit.setdefault(check, []).append(rule)
+    lines = [
+        "# hadolint and BuildKit equivalents",
+        "",
+        "Generated from the rule modules by `python -m dockls.docs`; do not edit by hand.",
+        "",
+        "dockls reads hadolint's and BuildKit's ways of silencing and configuring checks through this table:",
+        "",
+        "- `# hadolint ignore=DL3059` above an instruction and `# hadolint global ignore=DL3059` silence the",
+        "  dockls rules listed for DL3059;",
+        "- in a `.hadolint.yaml` (or `.hadolint.yml`), `ignored: [DL3059]` turns them off and",
+        "  `override: {error: [DL3059]}` sets their severity (hadolint's `style` is our `hint`); see",
+        "  [configuration](configuration.md);",
+        "- BuildKit's `# check=skip=JSONArgsRecommended` (or `skip=all`) directive silences the dockls rules",
+        "  listed for that check.",
+        "",
+        "A hadolint rule or BuildKit check that is not listed has no dockls equivalent and is left alone.",
+        "",
+        "## hadolint",
+        "",
+        *_mapping("hadolint", hadolint),
+        "",
+        "## BuildKit checks",
+        "",
+        *_mapping("BuildKit", buildkit),
+    ]
+    return "\n".join(lines) + "\n"
+
+
 def render_readme(readme: str) -> str:
     start, end = readme.find(README_START), readme.find(README_END)
     if start < 0 or end < start:
@@ -59,6 +106,7 @@ def expected_files(root: Path) -> dict[Path, str]:
     """Every generated file under ``root`` with the content it should have."""
     files = {root / "docs" / "rules" / f"{rule.name}.md": render_rule(rule) for rule in all_rules()}
     files[root / "docs" / "rules" / "README.md"] = render_index()
+    files[root / "docs" / "equivalents.md"] = render_equivalents()
     readme = root / "README.md"
     if readme.exists():
         files[readme] = render_readme(readme.read_text(encoding="utf-8"))

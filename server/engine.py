@@ -5,20 +5,18 @@ Both adapters (``dockls.lsp`` and ``dockls.cli``) call :func:`analyze` and nothi
 
 from __future__ import annotations
 
-import bisect
 import importlib
 import logging
 import pkgutil
-import re
 from collections.abc import Iterable
-from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 import dockls.rules
 from dockls.model import Model
 from dockls.rule import Finding, Rule, Severity
-from dockls.syntax import Comment, Dockerfile, Problem, parse
+from dockls.suppressions import Suppressions
+from dockls.syntax import Dockerfile, Problem, parse
 from dockls.text import LineIndex, Span
 
 log = logging.getLogger("dockls")
@@ -27,8 +25,6 @@ log = logging.getLogger("dockls")
 # fully would only stall an editor.
 MAX_CHARS = 500_000
 
-# Our pragma, and hadolint's, which silences our rules that name its DLxxxx ids as equivalents.
-_IGNORE_RE = re.compile(r"^(?:dockls|hadolint)\s+(global\s+)?ignore\s*=\s*([\w\-, ]+)", re.IGNORECASE)
 _reported_failures: set[str] = set()
 
 
@@ -81,34 +77,6 @@ class Analysis:
         return LineIndex(self.text)
 
 
-def _ignored_keys(comments: Iterable[Comment], want_global: bool) -> set[str]:
-    keys: set[str] = set()
-    for comment in comments:
-        match = _IGNORE_RE.match(comment.text)
-        if match and bool(match.group(1)) == want_global:
-            keys.update(k.strip().lower() for k in match.group(2).split(",") if k.strip())
-    return keys
-
-
-def _buildkit_skips(tree: Dockerfile) -> set[str]:
-    """Checks skipped by BuildKit's ``# check=skip=A,B`` directive (``all`` skips every check)."""
-    directive = tree.directive("check")
-    skips: set[str] = set()
-    for item in directive.value.split(";") if directive else ():
-        key, _, value = item.partition("=")
-        if key.strip().lower() == "skip":
-            skips.update(v.strip().lower() for v in value.split(",") if v.strip())
-    return skips
-
-
-def _suppressed(finding: Finding, keys: set[str], buildkit_skips: AbstractSet[str] = frozenset()) -> bool:
-    rule = finding.rule
-    if rule.id.lower() in keys or rule.name in keys or any(h.lower() in keys for h in rule.hadolint):
-        return True
-    return bool(rule.buildkit) and ("all" in buildkit_skips or any(b.lower() in buildkit_skips
-                                                                      for b in rule.buildkit))
-
-
 def _run_rule(rule: Rule, model: Model) -> list[Finding]:
     try:
         return list(rule.check(model))
@@ -136,16 +104,11 @@ def analyze(text: str, config: Config | None = None, rules: Iterable[Rule] | Non
         # Only the syntax rule runs on the first MAX_CHARS characters of a huge file.
         rules = [r for r in all_rules() if r.category == "syntax"]
     selected = [r for r in (rules if rules is not None else all_rules()) if config.enabled(r)]
-    global_keys = _ignored_keys(tree.comments, want_global=True)
-    buildkit_skips = _buildkit_skips(tree)
-    starts = [inst.span.start for inst in tree.instructions]
+    suppressions = Suppressions.of(tree)
     findings: list[Finding] = []
     for rule in selected:
         for finding in _run_rule(rule, model):
-            if _suppressed(finding, global_keys, buildkit_skips):
-                continue
-            k = bisect.bisect_right(starts, finding.span.start) - 1
-            if k >= 0 and _suppressed(finding, _ignored_keys(tree.instructions[k].comments, False)):
+            if suppressions.suppresses(finding):
                 continue
             severity = config.severity(rule)
             findings.append(replace(finding, severity=severity) if severity else finding)

@@ -43,6 +43,8 @@ from dockls.engine import Config, all_rules, analyze
 from dockls.files import is_dockerfile, is_ignore_file
 from dockls.fixes import fix_all, safe_fixes
 from dockls.rule import Edit, Finding, Severity
+from dockls.suppressions import ignore_here, ignore_in_file
+from dockls.syntax import Dockerfile, parse
 from dockls.text import Encoding, LineIndex, Span
 
 if TYPE_CHECKING:
@@ -79,6 +81,7 @@ class Analysed:
     generation: int
     config: Config
     lines: LineIndex
+    tree: Dockerfile
     findings: list[Finding]
     diagnostics: list[lsp.Diagnostic]
     result_id: str
@@ -335,16 +338,16 @@ class DocklsServer(LanguageServer):
                 text, version, revision = doc.text, doc.version, doc.revision
                 generation, config = self.generation, self.config_for(doc)
                 try:
-                    findings, lines, diagnostics = await asyncio.to_thread(
+                    tree, findings, lines, diagnostics = await asyncio.to_thread(
                         _diagnose, text, config, self.encoding, doc.uri)
                 except Exception:
                     log.exception("analysing %s failed", doc.uri)
                     self.log_to_client(f"dockls: analysing {doc.uri} failed (see the server's stderr)")
-                    findings, lines, diagnostics = [], LineIndex(text), []
+                    tree, findings, lines, diagnostics = parse(""), [], LineIndex(text), []
                 if doc.closed or (revision, generation) != (doc.revision, self.generation):
                     continue  # the text or the configuration changed meanwhile: this result is stale
                 self._results += 1
-                doc.analysed = Analysed(text, version, revision, generation, config, lines, findings,
+                doc.analysed = Analysed(text, version, revision, generation, config, lines, tree, findings,
                                         diagnostics, result_id=str(self._results))
                 doc.lines = lines
                 if not self.pull:
@@ -376,11 +379,12 @@ class DocklsServer(LanguageServer):
 
 
 def _diagnose(text: str, config: Config, encoding: Encoding,
-              uri: str) -> tuple[list[Finding], LineIndex, list[lsp.Diagnostic]]:
-    """Runs in a worker thread: the findings and their diagnostics, aligned by index."""
-    findings = analyze(text, config).findings
+              uri: str) -> tuple[Dockerfile, list[Finding], LineIndex, list[lsp.Diagnostic]]:
+    """Runs in a worker thread: the syntax tree, the findings and their diagnostics (aligned by index)."""
+    analysis = analyze(text, config)
     lines = LineIndex(text)
-    return findings, lines, [to_diagnostic(finding, lines, encoding, uri) for finding in findings]
+    diagnostics = [to_diagnostic(finding, lines, encoding, uri) for finding in analysis.findings]
+    return analysis.tree, analysis.findings, lines, diagnostics
 
 
 async def fixed_text(analysed: Analysed) -> str:
@@ -510,6 +514,12 @@ async def code_action(ls: DocklsServer, params: lsp.CodeActionParams) -> list[ls
                 title=fix.title, kind=lsp.CodeActionKind.QuickFix, diagnostics=[diagnostic],
                 is_preferred=fix is preferred, edit=ls.workspace_edit(params.text_document.uri, analysed, fix.edits),
             ) for fix in finding.fixes)
+            ignores = (ignore_here(analysed.text, analysed.tree, finding),
+                       ignore_in_file(analysed.text, analysed.tree, finding))
+            actions.extend(lsp.CodeAction(
+                title=fix.title, kind=lsp.CodeActionKind.QuickFix, diagnostics=[diagnostic],
+                edit=ls.workspace_edit(params.text_document.uri, analysed, fix.edits),
+            ) for fix in ignores if fix is not None)
     # Automatic requests without kinds are lightbulb updates on every cursor move, which never show
     # source actions: computing fix-all for them would be wasted work.
     automatic = only is None and params.context.trigger_kind == lsp.CodeActionTriggerKind.Automatic

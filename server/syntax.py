@@ -483,10 +483,11 @@ class _Parser:
         pending_comments: list[Comment] = []
         while i < n:
             phys = self.lines[i]
-            if self._is_comment(phys.text):
-                body, skipped = self._lstrip(phys.content)
+            bom = 1 if i == 0 and phys.content.startswith("\ufeff") else 0  # BuildKit drops it first
+            if self._is_comment(phys.text[bom:]):
+                body, skipped = self._lstrip(phys.content[bom:])
                 comment = Comment(
-                    Span(phys.start + skipped, phys.start + len(phys.content)), body[1:].strip()
+                    Span(phys.start + bom + skipped, phys.start + len(phys.content)), body[1:].strip()
                 )
                 self.comments.append(comment)
                 pending_comments.append(comment)

@@ -538,9 +538,11 @@ def test_parse_of_a_missing_file_exits_2(tmp_path: Path, capsys: pytest.CaptureF
 def test_rules_lists_every_rule(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["rules"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0].split() == ["ID", "NAME", "SEVERITY", "FIX", "SUMMARY"]
-    assert lines[1].split(maxsplit=4) == ["DKL000", "syntax-error", "error", "none", syntax_error.RULE.summary]
-    assert lines[2].split(maxsplit=4) == ["DKT001", "test-keyword-case", "warning", "safe", "Keywords are upper-case"]
+    assert lines[0].split() == ["ID", "NAME", "CATEGORY", "SEVERITY", "FIX", "SUMMARY"]
+    assert lines[1].split(maxsplit=5) == ["DKL000", "syntax-error", "syntax", "error",
+                                          syntax_error.RULE.fix.value, syntax_error.RULE.summary]
+    assert lines[2].split(maxsplit=5) == ["DKT001", "test-keyword-case", "style", "warning", "safe",
+                                          "Keywords are upper-case"]
     assert len(lines) == 4
     assert main(["rules", "--format", "json"]) == 0
     listing = json.loads(capsys.readouterr().out)

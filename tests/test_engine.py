@@ -1,4 +1,4 @@
-"""The engine: rule discovery, suppressions, configuration, failing rules, fix application."""
+"""The engine: rule discovery, configuration, failing rules, fix application (suppressions: test_suppressions)."""
 
 from __future__ import annotations
 
@@ -54,30 +54,6 @@ def test_rules_are_discovered_with_complete_metadata() -> None:
             assert heading in rule.doc, f"{rule.name}: missing {heading}"
     assert rule_by_key("DKL000") is rule_by_key("syntax-error") is not None
     assert rule_by_key("nope") is None
-
-
-def test_suppression_comment_above_an_instruction() -> None:
-    text = "FROM a\n# dockls ignore=every-run\nRUN a\n# dockls ignore=TST001, other\nRUN b\nRUN c\n"
-    found = analyze(text, rules=[RUN_RULE]).findings
-    assert [text[f.span.start : f.span.start + 5] for f in found] == ["RUN c"]
-
-
-def test_hadolint_pragmas_silence_the_equivalent_rule() -> None:
-    text = "FROM a\n# hadolint ignore=DL3008,DL3059\nRUN a\n# hadolint ignore=DL3008\nRUN b\n"
-    found = analyze(text, rules=[RUN_RULE]).findings
-    assert [text[f.span.start : f.span.start + 5] for f in found] == ["RUN b"]
-    assert analyze("FROM a\n# hadolint global ignore=DL3059\nRUN a\n", rules=[RUN_RULE]).findings == []
-
-
-def test_buildkit_check_skip_silences_the_equivalent_rule() -> None:
-    for directive in ("# check=skip=RunEverywhere", "# check=skip=Other,runeverywhere;error=true", "# check=skip=all"):
-        assert analyze(f"{directive}\nFROM a\nRUN a\n", rules=[RUN_RULE]).findings == []
-    assert len(analyze("# check=skip=Other\nFROM a\nRUN a\n", rules=[RUN_RULE]).findings) == 1
-
-
-def test_global_suppression() -> None:
-    text = "FROM a\nRUN a\n# dockls global ignore=every-run\nRUN b\n"
-    assert analyze(text, rules=[RUN_RULE]).findings == []
 
 
 def test_a_failing_rule_is_logged_once_and_skipped(caplog: pytest.LogCaptureFixture) -> None:

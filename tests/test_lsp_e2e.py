@@ -396,7 +396,7 @@ async def test_survives_binary_garbage_and_huge_documents(vscode: RecordingClien
     open_doc(vscode, uri, WIDE)
     (diagnostic,) = await published(vscode, uri, 1)
     assert diagnostic.range == range_of(WIDE, "broken", "utf-16")
-    assert await actions_at(vscode, binary, whole("x")) == []
+    assert [a.title for a in await actions_at(vscode, binary, whole("x"))] == ["Ignore syntax-error in this file"]
 
 
 async def test_configuration_changes_severity_and_turns_rules_off(bare: RecordingClient) -> None:
@@ -463,6 +463,11 @@ TWO_STAGES_FIXED = f"FROM {BASE} AS base\nRUN a && \\\n    b\n\nFROM base\nRUN c
 
 
 def fixing(actions: Sequence[lsp.CodeAction], diagnostic: lsp.Diagnostic) -> list[lsp.CodeAction]:
+    """The quick fixes of one diagnostic, without the two "Ignore …" actions every diagnostic has."""
+    return [a for a in ignoring(actions, diagnostic) if not a.title.startswith("Ignore ")]
+
+
+def ignoring(actions: Sequence[lsp.CodeAction], diagnostic: lsp.Diagnostic) -> list[lsp.CodeAction]:
     return [a for a in actions if a.kind == lsp.CodeActionKind.QuickFix and tuple(a.diagnostics or ()) == (diagnostic,)]
 
 
@@ -488,6 +493,27 @@ async def test_quickfix_with_versioned_edit(vscode: RecordingClient) -> None:
     assert all(a.kind == "source.fixAll.dockls" for a in only_source)
     # Not offered away from the finding.
     assert fixing(await actions_at(vscode, uri, lsp.Range(lsp.Position(0, 0), lsp.Position(0, 1))), finding) == []
+
+
+async def test_ignore_here_and_in_file_for_every_finding(vscode: RecordingClient) -> None:
+    text = f"# syntax=docker/dockerfile:1\r\nFROM {BASE}\r\n\tRUN echo 😀名前\r\n\tRUN apk add git\r\n"
+    uri = uri_of("Dockerfile")
+    open_doc(vscode, uri, text)
+    (finding,) = [d for d in await published(vscode, uri, 1) if d.code == rule_id("consecutive-run")]
+    actions = await actions_at(vscode, uri, finding.range, ["quickfix"])
+    titles = [a.title for a in actions if a.title.startswith("Ignore ")]
+    assert titles == ["Ignore consecutive-run for this instruction", "Ignore consecutive-run in this file"]
+    here, in_file = (a for a in actions if a.title.startswith("Ignore "))
+    assert not here.is_preferred and not in_file.is_preferred
+    assert list(here.diagnostics or ()) == [finding] == list(in_file.diagnostics or ())
+    ignored_here = apply_text_edits(text, edits_for(here.edit, uri), "utf-16")
+    assert ignored_here == text.replace("\tRUN apk", "\t# dockls ignore=consecutive-run\r\n\tRUN apk")
+    ignored_in_file = apply_text_edits(text, edits_for(in_file.edit, uri), "utf-16")
+    assert ignored_in_file == text.replace("FROM", "# dockls global ignore=consecutive-run\r\nFROM")
+    for ignored in (ignored_here, ignored_in_file):
+        dockerfile.parse_string(ignored)
+        assert "DKL001" not in {f.rule.id for f in analyze(ignored).findings}
+        assert analyze(ignored).tree.directive("syntax") is not None
 
 
 async def test_fix_all(vscode: RecordingClient) -> None:
