@@ -259,24 +259,30 @@ class ConfigFileCache:
 
     def find(self, directory: Path, stop_at: Path | None = None) -> ConfigFiles:
         """The nearest dockls and hadolint files at or above ``directory``, not above ``stop_at``."""
-        dockls: Path | None = None
-        hadolint: Path | None = None
-        for folder in (directory, *directory.parents):
+        # Plain strings and os.path: this runs on every keystroke, and pathlib costs 4x as much here.
+        dockls: str | None = None
+        hadolint: str | None = None
+        folder, stop = str(directory), str(stop_at) if stop_at is not None else None
+        while True:
             if dockls is None:
-                dockls = next((p for p in (folder / DOCKLS_FILE, folder / PYPROJECT) if self._declares(p)), None)
+                candidates = (os.path.join(folder, DOCKLS_FILE), os.path.join(folder, PYPROJECT))
+                dockls = next((path for path in candidates if self._declares(path)), None)
             if hadolint is None:
-                hadolint = next((p for p in (folder / name for name in HADOLINT_FILES) if p.is_file()), None)
-            if (dockls and hadolint) or folder == stop_at:
+                candidates = tuple(os.path.join(folder, name) for name in HADOLINT_FILES)
+                hadolint = next((path for path in candidates if os.path.isfile(path)), None)
+            parent = os.path.dirname(folder)
+            if (dockls and hadolint) or folder == stop or parent == folder:
                 break
-        return ConfigFiles(dockls, hadolint)
+            folder = parent
+        return ConfigFiles(Path(dockls) if dockls else None, Path(hadolint) if hadolint else None)
 
-    def _declares(self, path: Path) -> bool:
-        if not path.is_file():
+    def _declares(self, path: str) -> bool:
+        if not os.path.isfile(path):
             return False
-        if path.name != PYPROJECT:
+        if not path.endswith(PYPROJECT):
             return True
         try:
-            return self.load(path) is not None
+            return self.load(Path(path)) is not None
         except ConfigError:
             return True  # a broken pyproject.toml is reported, not skipped silently
 
@@ -382,6 +388,9 @@ class Configuration:
     config_file: Path | None = None
     roots: Sequence[Path] = ()  # the search for files stops at the root that holds the file
     cache: ConfigFileCache = field(default_factory=ConfigFileCache)
+    _resolved: dict[tuple[tuple[int, ...], Path | None],
+                    tuple[tuple[Layer, ...], Config, tuple[RuleSetting, ...]]] = field(
+        default_factory=dict, init=False, repr=False)
 
     def files_for(self, path: Path | None) -> ConfigFiles:
         if self.isolated:
@@ -407,7 +416,14 @@ class Configuration:
             wants_hadolint = False
         hadolint = self._load(files.hadolint, errors) if wants_hadolint else None
         layers.extend(layer for layer in (*self.before, hadolint, dockls, *self.after) if layer is not None)
-        config, settings = resolve(layers, absolute, self.roots)
+        # Unchanged files give the same layer objects, so their identities make the key; each entry
+        # keeps its layers alive, so that no new layer can be given the id of one in the key.
+        key = (tuple(map(id, layers)), absolute)
+        if key not in self._resolved:
+            if len(self._resolved) > 1024:
+                self._resolved.clear()
+            self._resolved[key] = (tuple(layers), *resolve(layers, absolute, self.roots))
+        _, config, settings = self._resolved[key]
         used = tuple(Path(layer.source) for layer in (hadolint, dockls) if layer is not None)
         warnings = tuple(f"{layer.source}: {warning}" for layer in layers for warning in layer.warnings)
         return Resolved(config, used, settings, tuple(errors), warnings)
