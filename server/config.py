@@ -265,11 +265,11 @@ class ConfigFileCache:
         folder, stop = str(directory), str(stop_at) if stop_at is not None else None
         while True:
             if dockls is None:
-                candidates = (os.path.join(folder, DOCKLS_FILE), os.path.join(folder, PYPROJECT))
-                dockls = next((path for path in candidates if self._declares(path)), None)
+                dockls = next((path for path in (os.path.join(folder, DOCKLS_FILE), os.path.join(folder, PYPROJECT))
+                               if self._declares(path)), None)
             if hadolint is None:
-                candidates = tuple(os.path.join(folder, name) for name in HADOLINT_FILES)
-                hadolint = next((path for path in candidates if os.path.isfile(path)), None)
+                hadolint = next((path for path in (os.path.join(folder, name) for name in HADOLINT_FILES)
+                                 if os.path.isfile(path)), None)
             parent = os.path.dirname(folder)
             if (dockls and hadolint) or folder == stop or parent == folder:
                 break

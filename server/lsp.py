@@ -39,12 +39,11 @@ from pygls.uris import to_fs_path
 
 from dockls import __version__
 from dockls.config import EDITOR_KEYS, ConfigError, Configuration, Layer, kebab, layer_from_mapping
-from dockls.engine import Config, all_rules, analyze
+from dockls.engine import Analysis, Config, all_rules, analyze
 from dockls.files import is_dockerfile, is_ignore_file
 from dockls.fixes import fix_all, safe_fixes
 from dockls.rule import Edit, Finding, Severity
 from dockls.suppressions import ignore_here, ignore_in_file
-from dockls.syntax import Dockerfile, parse
 from dockls.text import Encoding, LineIndex, Span
 
 if TYPE_CHECKING:
@@ -81,7 +80,7 @@ class Analysed:
     generation: int
     config: Config
     lines: LineIndex
-    tree: Dockerfile
+    analysis: Analysis  # the engine's result: syntax tree, model and findings
     findings: list[Finding]
     diagnostics: list[lsp.Diagnostic]
     result_id: str
@@ -338,17 +337,17 @@ class DocklsServer(LanguageServer):
                 text, version, revision = doc.text, doc.version, doc.revision
                 generation, config = self.generation, self.config_for(doc)
                 try:
-                    tree, findings, lines, diagnostics = await asyncio.to_thread(
+                    analysis, lines, diagnostics = await asyncio.to_thread(
                         _diagnose, text, config, self.encoding, doc.uri)
                 except Exception:
                     log.exception("analysing %s failed", doc.uri)
                     self.log_to_client(f"dockls: analysing {doc.uri} failed (see the server's stderr)")
-                    tree, findings, lines, diagnostics = parse(""), [], LineIndex(text), []
+                    analysis, lines, diagnostics = analyze("", config, rules=()), LineIndex(text), []
                 if doc.closed or (revision, generation) != (doc.revision, self.generation):
                     continue  # the text or the configuration changed meanwhile: this result is stale
                 self._results += 1
-                doc.analysed = Analysed(text, version, revision, generation, config, lines, tree, findings,
-                                        diagnostics, result_id=str(self._results))
+                doc.analysed = Analysed(text, version, revision, generation, config, lines, analysis,
+                                        analysis.findings, diagnostics, result_id=str(self._results))
                 doc.lines = lines
                 if not self.pull:
                     self.publish(doc.uri, diagnostics, version)
@@ -379,12 +378,11 @@ class DocklsServer(LanguageServer):
 
 
 def _diagnose(text: str, config: Config, encoding: Encoding,
-              uri: str) -> tuple[Dockerfile, list[Finding], LineIndex, list[lsp.Diagnostic]]:
-    """Runs in a worker thread: the syntax tree, the findings and their diagnostics (aligned by index)."""
+              uri: str) -> tuple[Analysis, LineIndex, list[lsp.Diagnostic]]:
+    """Runs in a worker thread: the analysis and the diagnostics of its findings (aligned by index)."""
     analysis = analyze(text, config)
     lines = LineIndex(text)
-    diagnostics = [to_diagnostic(finding, lines, encoding, uri) for finding in analysis.findings]
-    return analysis.tree, analysis.findings, lines, diagnostics
+    return analysis, lines, [to_diagnostic(finding, lines, encoding, uri) for finding in analysis.findings]
 
 
 async def fixed_text(analysed: Analysed) -> str:
@@ -514,8 +512,8 @@ async def code_action(ls: DocklsServer, params: lsp.CodeActionParams) -> list[ls
                 title=fix.title, kind=lsp.CodeActionKind.QuickFix, diagnostics=[diagnostic],
                 is_preferred=fix is preferred, edit=ls.workspace_edit(params.text_document.uri, analysed, fix.edits),
             ) for fix in finding.fixes)
-            ignores = (ignore_here(analysed.text, analysed.tree, finding),
-                       ignore_in_file(analysed.text, analysed.tree, finding))
+            tree = analysed.analysis.tree
+            ignores = (ignore_here(analysed.text, tree, finding), ignore_in_file(analysed.text, tree, finding))
             actions.extend(lsp.CodeAction(
                 title=fix.title, kind=lsp.CodeActionKind.QuickFix, diagnostics=[diagnostic],
                 edit=ls.workspace_edit(params.text_document.uri, analysed, fix.edits),
