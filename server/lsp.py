@@ -19,12 +19,14 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import importlib
 import logging
 import os
+import pkgutil
 import stat
 import sys
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, BinaryIO, Literal
@@ -42,6 +44,7 @@ from dockls.config import EDITOR_KEYS, ConfigError, Configuration, Layer, kebab,
 from dockls.engine import Analysis, Config, all_rules, analyze
 from dockls.files import is_dockerfile, is_ignore_file
 from dockls.fixes import fix_all, safe_fixes
+from dockls.model import Model
 from dockls.rule import Edit, Finding, Severity
 from dockls.suppressions import ignore_here, ignore_in_file
 from dockls.text import Encoding, LineIndex, Span
@@ -52,6 +55,10 @@ if TYPE_CHECKING:
 log = logging.getLogger("dockls.lsp")
 
 FIX_ALL_KIND = "source.fixAll.dockls"
+# Code actions not tied to a finding (see dockls.features); textDocument/codeAction has one handler,
+# so this module's handler asks them for their actions.
+REFACTOR_KINDS = (lsp.CodeActionKind.Refactor, lsp.CodeActionKind.RefactorRewrite,
+                  lsp.CodeActionKind.RefactorExtract)
 FIX_ALL_TITLE = "dockls: Fix all auto-fixable problems"
 DOCKERFILE_LANGUAGE_IDS = frozenset({"dockerfile", "containerfile"})
 
@@ -68,6 +75,8 @@ WATCHED_CONFIG_FILES = ("**/.dockls.toml", "**/pyproject.toml", "**/.hadolint.ya
 _ENCODINGS: dict[str, Encoding] = {"utf-8": "utf-8", "utf-16": "utf-16", "utf-32": "utf-32"}
 
 DocumentKind = Literal["dockerfile", "ignore"]
+# (server, document, request) → code actions; must be quick and must not raise for odd input.
+ActionProvider = Callable[["DocklsServer", "Document", lsp.CodeActionParams], Sequence[lsp.CodeAction]]
 
 
 @dataclass
@@ -87,6 +96,16 @@ class Analysed:
     fixed_text: str | None = None  # the fix-all result, computed on the first request for it
 
 
+@dataclass(frozen=True)
+class Snapshot:
+    """One revision of a document with its line index and semantic model, but no rule findings."""
+
+    text: str
+    revision: int
+    lines: LineIndex
+    model: Model
+
+
 @dataclass
 class Document:
     uri: str
@@ -98,11 +117,22 @@ class Document:
     analysed: Analysed | None = None
     task: asyncio.Task[None] | None = None
     closed: bool = False
+    snapshot_cache: Snapshot | None = None
 
     def line_index(self) -> LineIndex:
         if self.lines is None:
             self.lines = LineIndex(self.text)
         return self.lines
+
+    def snapshot(self) -> Snapshot:
+        """The current text's model, built on first use per revision: hovers, completion and
+        navigation answer from it at once instead of waiting for the rules (parsing reuses the
+        unchanged instructions, so this costs little)."""
+        cached = self.snapshot_cache
+        if cached is None or cached.revision != self.revision:
+            cached = Snapshot(self.text, self.revision, self.line_index(), Model.from_text(self.text))
+            self.snapshot_cache = cached
+        return cached
 
 
 def document_path(uri: str) -> Path | None:
@@ -247,6 +277,8 @@ class DocklsServer(LanguageServer):
         self.generation = 0  # bumped on every configuration change
         self.encoding: Encoding = "utf-16"
         self.pull = False  # the client pulls diagnostics, so none are pushed
+        # Code actions of dockls.features (refactorings), asked by the one codeAction handler.
+        self.action_providers: list[ActionProvider] = []
         self._results = 0
         self.feature(lsp.INITIALIZE)(initialize)
         self.feature(lsp.INITIALIZED)(initialized)
@@ -258,7 +290,8 @@ class DocklsServer(LanguageServer):
         self.feature(lsp.TEXT_DOCUMENT_DIAGNOSTIC, lsp.DiagnosticOptions(
             identifier="dockls", inter_file_dependencies=False, workspace_diagnostics=False))(document_diagnostic)
         self.feature(lsp.TEXT_DOCUMENT_CODE_ACTION, lsp.CodeActionOptions(
-            code_action_kinds=[lsp.CodeActionKind.QuickFix, FIX_ALL_KIND]))(code_action)
+            code_action_kinds=[lsp.CodeActionKind.QuickFix, FIX_ALL_KIND, *REFACTOR_KINDS]))(code_action)
+        register_features(self)
 
     # Errors pygls catches around handlers go to stderr and the client's log, not to pop-ups.
     def report_server_error(self, error: Exception, source: ServerErrors) -> None:
@@ -367,14 +400,25 @@ class DocklsServer(LanguageServer):
             await asyncio.shield(doc.task)  # a cancelled request must not cancel the shared analysis
         return None
 
-    def workspace_edit(self, uri: str, analysed: Analysed, edits: Sequence[Edit]) -> lsp.WorkspaceEdit:
-        text_edits = [lsp.TextEdit(range=to_range(analysed.lines, edit.span, self.encoding),
+    def workspace_edit(self, uri: str, lines: LineIndex, version: int | None,
+                       edits: Sequence[Edit]) -> lsp.WorkspaceEdit:
+        """Edits of the text that ``lines`` indexes, which was the document's text at ``version``."""
+        text_edits = [lsp.TextEdit(range=to_range(lines, edit.span, self.encoding),
                                    new_text=edit.new_text) for edit in edits]
         if get_capability(self.client_capabilities, "workspace.workspace_edit.document_changes", False):
             # Versioned, so the client refuses the edit if the document changed since the analysis.
-            identifier = lsp.OptionalVersionedTextDocumentIdentifier(uri=uri, version=analysed.version)
+            identifier = lsp.OptionalVersionedTextDocumentIdentifier(uri=uri, version=version)
             return lsp.WorkspaceEdit(document_changes=[lsp.TextDocumentEdit(identifier, list(text_edits))])
         return lsp.WorkspaceEdit(changes={uri: text_edits})
+
+
+def register_features(server: DocklsServer) -> None:
+    """Let every module of ``dockls.features`` declare its handlers (imported here, not at the top:
+    they import this module)."""
+    import dockls.features
+
+    for info in sorted(pkgutil.iter_modules(dockls.features.__path__), key=lambda info: info.name):
+        importlib.import_module(f"dockls.features.{info.name}").register(server)
 
 
 def _diagnose(text: str, config: Config, encoding: Encoding,
@@ -501,7 +545,13 @@ async def code_action(ls: DocklsServer, params: lsp.CodeActionParams) -> list[ls
     if analysed is None:
         return None
     only = params.context.only
+    uri = params.text_document.uri
     actions: list[lsp.CodeAction] = []
+
+    def edit(edits: Sequence[Edit]) -> lsp.WorkspaceEdit:
+        assert analysed is not None
+        return ls.workspace_edit(uri, analysed.lines, analysed.version, edits)
+
     if kind_requested(lsp.CodeActionKind.QuickFix, only):
         wanted = to_span(analysed.lines, params.range, ls.encoding)
         for finding, diagnostic in zip(analysed.findings, analysed.diagnostics):
@@ -510,13 +560,13 @@ async def code_action(ls: DocklsServer, params: lsp.CodeActionParams) -> list[ls
             preferred = next((fix for fix in finding.fixes if fix.safe), None)
             actions.extend(lsp.CodeAction(
                 title=fix.title, kind=lsp.CodeActionKind.QuickFix, diagnostics=[diagnostic],
-                is_preferred=fix is preferred, edit=ls.workspace_edit(params.text_document.uri, analysed, fix.edits),
+                is_preferred=fix is preferred, edit=edit(fix.edits),
             ) for fix in finding.fixes)
             tree = analysed.analysis.tree
             ignores = (ignore_here(analysed.text, tree, finding), ignore_in_file(analysed.text, tree, finding))
             actions.extend(lsp.CodeAction(
                 title=fix.title, kind=lsp.CodeActionKind.QuickFix, diagnostics=[diagnostic],
-                edit=ls.workspace_edit(params.text_document.uri, analysed, fix.edits),
+                edit=edit(fix.edits),
             ) for fix in ignores if fix is not None)
     # Automatic requests without kinds are lightbulb updates on every cursor move, which never show
     # source actions: computing fix-all for them would be wasted work.
@@ -527,7 +577,13 @@ async def code_action(ls: DocklsServer, params: lsp.CodeActionParams) -> list[ls
             span, new_text = changed_span(analysed.text, fixed)
             actions.append(lsp.CodeAction(
                 title=FIX_ALL_TITLE, kind=FIX_ALL_KIND,
-                edit=ls.workspace_edit(params.text_document.uri, analysed, [Edit(span, new_text)])))
+                edit=edit([Edit(span, new_text)])))
+    assert doc is not None
+    for provide in ls.action_providers:
+        try:
+            actions.extend(provide(ls, doc, params))
+        except Exception:  # one broken refactoring must not take the quick fixes with it
+            log.exception("code actions of %s failed", getattr(provide, "__name__", provide))
     return actions
 
 

@@ -237,7 +237,8 @@ async def test_initialize_negotiates_what_the_client_offers(bare: RecordingClien
     assert caps.text_document_sync.change == lsp.TextDocumentSyncKind.Incremental
     assert caps.text_document_sync.open_close
     assert isinstance(caps.code_action_provider, lsp.CodeActionOptions)
-    assert set(caps.code_action_provider.code_action_kinds or ()) == {"quickfix", "source.fixAll.dockls"}
+    assert set(caps.code_action_provider.code_action_kinds or ()) == {
+        "quickfix", "source.fixAll.dockls", "refactor", "refactor.rewrite", "refactor.extract"}
     assert isinstance(caps.diagnostic_provider, lsp.DiagnosticOptions)
 
 
