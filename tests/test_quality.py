@@ -26,6 +26,7 @@ def test_mypy_is_clean(tmp_path: Path) -> None:
     for source in (ROOT / "server").glob("*.py"):
         (package / source.name).symlink_to(source)
     (package / "rules").symlink_to(ROOT / "rules", target_is_directory=True)
+    (package / "features").symlink_to(ROOT / "server" / "features", target_is_directory=True)
     result = subprocess.run(
         [sys.executable, "-m", "mypy", "--config-file", str(ROOT / "pyproject.toml"), "-p", "dockls"],
         cwd=tmp_path, capture_output=True, text=True, env={**os.environ, "MYPYPATH": str(tmp_path)},
