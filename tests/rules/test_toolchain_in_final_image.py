@@ -98,6 +98,88 @@ def test_no_go_fix(text: str) -> None:
     assert finding.fixes == ()
 
 
+RUST_APP = """FROM rust:1.79-bookworm
+WORKDIR /usr/src/app
+COPY . .
+RUN cargo build --release --locked
+# the service
+CMD ["./target/release/api"]
+"""
+
+
+def test_rust_multi_stage_fix() -> None:
+    assert converted(RUST_APP) == """FROM rust:1.79-bookworm AS build
+WORKDIR /usr/src/app
+COPY . .
+RUN cargo build --release --locked
+
+FROM gcr.io/distroless/cc-debian12
+WORKDIR /usr/src/app
+COPY --from=build /usr/src/app/target/release/api /usr/src/app/target/release/api
+# the service
+CMD ["./target/release/api"]
+"""
+
+
+def test_rust_fix_follows_a_moved_binary() -> None:
+    text = "FROM rust:1\nCOPY . /src\nRUN cd /src && cargo build --release\nRUN mv /src/target/release/x /x\n"
+    assert no_fix_offered(text)  # the build changes directory: where target/ lies is not known
+    text = "FROM rust:1\nWORKDIR /src\nCOPY . .\nRUN cargo build --release\nRUN mv /src/target/release/x /x\n"
+    assert converted(text).endswith("\n\nFROM gcr.io/distroless/cc-debian12\nWORKDIR /src\nCOPY --from=build /x /x\n")
+
+
+NODE_APP = """FROM node:22-bookworm
+WORKDIR /app
+COPY package*.json ./
+RUN npm ci
+COPY . .
+RUN npm run build
+EXPOSE 3000
+CMD ["node", "dist/server.js"]
+"""
+
+
+def test_node_multi_stage_fix() -> None:
+    assert converted(NODE_APP) == """FROM node:22-bookworm AS build
+WORKDIR /app
+COPY package*.json ./
+RUN npm ci
+COPY . .
+RUN npm run build
+
+FROM node:22-slim
+WORKDIR /app
+COPY --from=build /app/package*.json ./
+RUN npm ci --omit=dev
+COPY --from=build /app/dist ./dist
+EXPOSE 3000
+CMD ["node", "dist/server.js"]
+"""
+
+
+def no_fix_offered(text: str) -> bool:
+    [finding] = findings(text, NAME)
+    return finding.fixes == ()
+
+
+@pytest.mark.parametrize("text", [
+    pytest.param(RUST_APP.replace("rust:1.79-bookworm", "rust:1.79-alpine"), id="alpine rust"),
+    pytest.param(RUST_APP.replace("./target/release/api", "api"), id="rust: no identifiable binary"),
+    pytest.param(RUST_APP.replace('CMD ["./target/release/api"]', "CMD ./target/release/api"),
+                 id="rust: shell-form CMD"),
+    pytest.param(NODE_APP.replace("package*.json", "package.json"), id="npm without a lockfile"),
+    pytest.param(NODE_APP.replace("package*.json", "package.json").replace("npm run build", "yarn build"),
+                 id="yarn without a lockfile"),
+    pytest.param(NODE_APP.replace('CMD ["node", "dist/server.js"]', "CMD node dist/server.js"),
+                 id="node: shell-form CMD"),
+    pytest.param(NODE_APP.replace("node:22-bookworm", "node:20"), id="node: no -slim tag in the data"),
+    pytest.param(NODE_APP.replace('["node", "dist/server.js"]', '["npx", "http-server", "dist"]'),
+                 id="static site"),
+])
+def test_no_rust_or_node_fix(text: str) -> None:
+    assert no_fix_offered(text)
+
+
 @pytest.mark.parametrize("image", [
     "golang:1.22", "rust:1.79", "maven:3.9-eclipse-temurin-21", "gradle:8", "openjdk:17", "eclipse-temurin:21",
     "amazoncorretto:21", "node:20", "node", "node:20-bookworm", "buildpack-deps:bookworm",
@@ -152,6 +234,6 @@ def test_suppressed() -> None:
 
 
 def test_corpus(corpus: list[Path]) -> None:
-    # Every Go conversion offered on a real-world file must keep it valid and remove the finding.
+    # Every multi-stage conversion offered on a real-world file must keep it valid and remove the finding.
     assert assert_each_corpus_fix_is_valid(corpus, NAME) >= 0
     assert sum(len(findings(path.read_text(errors="replace"), NAME)) for path in corpus) > 0
