@@ -241,3 +241,143 @@ def _edit_distance(a: str, b: str) -> int:
                 current[j] = min(current[j], previous2[j - 2] + 1)
         previous2, previous = previous, current
     return previous[-1]
+
+# --------------------------------------------------------------------------- reference texts
+
+DOCS_URL = "https://docs.docker.com/reference/dockerfile/"
+
+
+@dataclass(frozen=True)
+class Reference:
+    """The longer text shown on hover (a few lines of markdown, besides the one-line description) and
+    the anchor of the section of the Dockerfile reference that documents the thing."""
+
+    anchor: str
+    details: str = ""
+
+    @property
+    def url(self) -> str:
+        return f"{DOCS_URL}#{self.anchor}"
+
+
+@dataclass(frozen=True)
+class DirectiveSpec:
+    """A parser directive (``# name=value`` in the file header)."""
+
+    name: str
+    description: str
+    reference: Reference
+
+
+INSTRUCTION_DOCS: dict[str, Reference] = {
+    "ADD": Reference("add", "Like COPY, but also fetches URLs and Git repositories and unpacks local tar archives. "
+                            "Prefer COPY for local files; pin remote sources with `--checksum`."),
+    "ARG": Reference("arg", "Before the first FROM an ARG is global and usable in FROM lines only; a stage sees it "
+                            "after re-declaring `ARG NAME`. Set with `docker build --build-arg NAME=value`. "
+                            "Values end up in the image history: never pass secrets this way."),
+    "CMD": Reference("cmd", "Only the last CMD counts. Prefer the exec form (`[\"executable\", \"arg\"]`): the "
+                            "shell form runs under `/bin/sh -c`, which does not forward signals."),
+    "COPY": Reference("copy", "Sources are relative to the build context (or to `--from`); what `.dockerignore` "
+                              "excludes is never sent. Copy only what a step needs, as late as possible, so "
+                              "that edits do not invalidate the cache of earlier steps."),
+    "ENTRYPOINT": Reference("entrypoint", "Use the exec form so that the process runs as PID 1 and receives "
+                                          "signals; CMD then supplies default arguments."),
+    "ENV": Reference("env", "Persists in the image and every container started from it, and in stages built "
+                            "FROM this one. For build-only values use ARG (or `ENV` scoped to one RUN: "
+                            "`RUN NAME=value command`)."),
+    "EXPOSE": Reference("expose", "Documentation only: publishing still needs `docker run -p`. "
+                                  "Write `port/tcp` or `port/udp` (tcp by default)."),
+    "FROM": Reference("from", "`FROM [--platform=…] image[:tag|@digest] [AS name]`. Each FROM starts a new stage; "
+                              "only the last stage (and the stages it is built FROM) end up in the image, "
+                              "so build tools belong in earlier stages."),
+    "HEALTHCHECK": Reference("healthcheck", "`HEALTHCHECK [options] CMD command` runs the command inside the "
+                                            "container; exit status 0 means healthy, 1 unhealthy. "
+                                            "`HEALTHCHECK NONE` disables a check inherited from the base image."),
+    "LABEL": Reference("label", "Metadata only, no layer. Several `key=value` pairs fit in one LABEL; "
+                                "the OCI keys (`org.opencontainers.image.*`) are understood by registries."),
+    "MAINTAINER": Reference("maintainer-deprecated",
+                            "Deprecated: write `LABEL org.opencontainers.image.authors=\"…\"` instead."),
+    "ONBUILD": Reference("onbuild", "The trigger runs at the start of a build that uses this image as its base, "
+                                    "right after that build's FROM. ONBUILD, FROM and MAINTAINER cannot be triggers."),
+    "RUN": Reference("run", "Each RUN makes a layer: files deleted in a later RUN still weigh in the image. "
+                            "Install and clean up in the same RUN, and keep package caches out of layers with "
+                            "`--mount=type=cache`."),
+    "SHELL": Reference("shell", "Exec form only, e.g. `SHELL [\"/bin/bash\", \"-o\", \"pipefail\", \"-c\"]`; applies "
+                                "to the following shell-form RUN, CMD and ENTRYPOINT instructions."),
+    "STOPSIGNAL": Reference("stopsignal", "A signal name (`SIGTERM`) or number; `docker stop` sends it, then SIGKILL "
+                                          "after the timeout."),
+    "USER": Reference("user", "`USER name[:group]` or `uid[:gid]`. Runs the following RUN, CMD and ENTRYPOINT "
+                              "as that user; ending on a non-root user limits what a compromised container can do."),
+    "VOLUME": Reference("volume", "Changes a later RUN makes under a declared volume are discarded. "
+                                  "Anonymous volumes are created for every container started."),
+    "WORKDIR": Reference("workdir", "Relative paths resolve against the previous WORKDIR. "
+                                    "Prefer it to `RUN cd …`, which lasts for that RUN only."),
+}
+
+FLAG_DOCS: dict[tuple[str, str], Reference] = {
+    ("ADD", "chown"): Reference("add---chown---chmod", "Saves a `RUN chown`, which would copy every file into "
+                                                       "a new layer."),
+    ("ADD", "chmod"): Reference("add---chown---chmod", "Saves a `RUN chmod`, which would copy every file into "
+                                                       "a new layer."),
+    ("ADD", "link"): Reference("add---link", "The files land in a layer of their own that does not depend on "
+                                             "the layers below, so changing the base image does not "
+                                             "invalidate it."),
+    ("ADD", "checksum"): Reference("add---checksum", "The build fails when the downloaded content does not "
+                                                     "match: reproducible and tamper-evident."),
+    ("ADD", "keep-git-dir"): Reference("add---keep-git-dir"),
+    ("ADD", "parents"): Reference("copy---parents"),
+    ("ADD", "exclude"): Reference("add---exclude", "Patterns use the `.dockerignore` syntax."),
+    ("ADD", "unpack"): Reference("add---unpack", "By default local archives are unpacked and URLs are not."),
+    ("ARG", "required"): Reference("arg"),
+    ("COPY", "from"): Reference("copy---from", "The heart of multi-stage builds: copy the built artefacts from a "
+                                               "build stage and leave the toolchain behind."),
+    ("COPY", "chown"): Reference("copy---chown---chmod", "Saves a `RUN chown`, which would copy every file into "
+                                                         "a new layer."),
+    ("COPY", "chmod"): Reference("copy---chown---chmod", "Saves a `RUN chmod`, which would copy every file into "
+                                                         "a new layer."),
+    ("COPY", "link"): Reference("copy---link", "The files land in a layer of their own that does not depend on "
+                                               "the layers below, so changing the base image does not "
+                                               "invalidate it."),
+    ("COPY", "parents"): Reference("copy---parents", "`COPY --parents ./a/b/c.txt /dst/` creates "
+                                                     "`/dst/a/b/c.txt`; `./` in the source marks where the kept "
+                                                     "path starts."),
+    ("COPY", "exclude"): Reference("copy---exclude", "Patterns use the `.dockerignore` syntax."),
+    ("FROM", "platform"): Reference("from", "Use `--platform=$BUILDPLATFORM` on build stages to run the compiler "
+                                            "natively and cross-compile, instead of emulating the target."),
+    ("HEALTHCHECK", "interval"): Reference("healthcheck"),
+    ("HEALTHCHECK", "timeout"): Reference("healthcheck"),
+    ("HEALTHCHECK", "start-period"): Reference("healthcheck"),
+    ("HEALTHCHECK", "start-interval"): Reference("healthcheck"),
+    ("HEALTHCHECK", "retries"): Reference("healthcheck"),
+    ("RUN", "mount"): Reference("run---mount", "`--mount=type=<bind|cache|tmpfs|secret|ssh>,option=value,…`; "
+                                               "mounts exist only while the command runs and never end up in "
+                                               "the layer."),
+    ("RUN", "network"): Reference("run---network", "`none` makes the step hermetic (and cacheable with "
+                                                   "confidence); `host` needs the network.host entitlement."),
+    ("RUN", "security"): Reference("run---security", "`insecure` runs the command with full privileges, like "
+                                                     "`docker run --privileged`."),
+    ("RUN", "device"): Reference("run---device"),
+}
+
+MOUNT_DOCS: dict[str, Reference] = {
+    "bind": Reference("run---mounttypebind", "Read files without copying them into a layer, e.g. a lock file "
+                                             "or the sources to build."),
+    "cache": Reference("run---mounttypecache", "Package managers keep their downloads here between builds, "
+                                               "and the cache never lands in the image."),
+    "tmpfs": Reference("run---mounttypetmpfs"),
+    "secret": Reference("run---mounttypesecret", "Give it with `docker build --secret id=…,src=…`; the value "
+                                                 "stays out of the image and its history."),
+    "ssh": Reference("run---mounttypessh", "Give the agent with `docker build --ssh default`; for `git clone` "
+                                           "of private repositories."),
+}
+
+DIRECTIVES: dict[str, DirectiveSpec] = {spec.name: spec for spec in (
+    DirectiveSpec("syntax", "Choose the Dockerfile frontend (BuildKit image) that parses this file",
+                  Reference("syntax", "`docker/dockerfile:1` always gets the latest stable 1.x syntax; a "
+                                      "`-labs` tag enables experimental features.")),
+    DirectiveSpec("escape", "Set the character that escapes and continues lines: `\\` (default) or a backtick",
+                  Reference("escape", "The backtick suits Windows paths such as `C:\\app`.")),
+    DirectiveSpec("check", "Configure BuildKit's build checks for this file",
+                  Reference("check", "`skip=` lists the checks to leave out (comma-separated, or `all`); "
+                                     "`error=true` makes a check warning fail the build.")),
+)}
