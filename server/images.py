@@ -161,6 +161,12 @@ def lookup(reference: str, platform: str | None = None) -> ImageInfo | None:
     return _image_info(ref.key, entry, platform_key)
 
 
+def references() -> list[str]:
+    """Every reference the data set knows (``python:3.12-slim``, ``scratch`` …), in the data set's order."""
+    data = _dataset()
+    return [*data["special"], *data["images"]]
+
+
 def smaller_variants(reference: str) -> list[Alternative]:
     """Smaller variants of the same line recorded in the data set (amd64 sizes), in the data set's order."""
     info = lookup(reference)
