@@ -28,6 +28,7 @@ from dockls.instructions import (
     MOUNT_TYPES,
     Reference,
 )
+from dockls.links import registry_page
 from dockls.model import PLATFORM_ARGS, PROXY_ARGS, Model, Scope, Stage, expand
 from dockls.rule import Finding
 from dockls.syntax import Directive, Flag, FlagOption, Instruction
@@ -267,7 +268,7 @@ def image_markdown(reference: str, platform: str | None = None) -> str | None:
             lines.append(f"⚠️ **Deprecated**: {lifecycle.deprecated}")
         if lifecycle.note and (lifecycle.eol or lifecycle.deprecated or info is None):
             lines.append(lifecycle.note)
-    url = registry_url(ref)
+    url = registry_page(ref)
     if url is not None:
         lines.append(f"[{_registry_name(ref)}]({url})")
     return "\n\n".join(lines)
@@ -295,24 +296,6 @@ def _size_lines(reference: str, platform: str | None) -> list[str]:
     if on_disk is not None:
         lines.append(f"On disk: {images.format_size(on_disk)} (linux/amd64)")
     return lines
-
-
-def registry_url(ref: ImageRef) -> str | None:
-    """The web page of an image on its registry, for the registries whose page addresses are known."""
-    if ref.registry == DOCKER_HUB:
-        if ref.repository == "scratch":
-            return None
-        if "/" not in ref.repository:
-            return f"https://hub.docker.com/_/{ref.repository}"
-        return f"https://hub.docker.com/r/{ref.repository}"
-    pages = {
-        "ghcr.io": "https://ghcr.io/",  # redirects to the package's page on GitHub
-        "gcr.io": "https://gcr.io/",
-        "quay.io": "https://quay.io/repository/",
-        "mcr.microsoft.com": "https://mcr.microsoft.com/artifact/mar/",
-    }
-    page = pages.get(ref.registry.lower())
-    return page + ref.repository if page is not None else None
 
 
 def _registry_name(ref: ImageRef) -> str:

@@ -123,8 +123,8 @@ def normalize(reference: str) -> ImageRef | None:
         return None
     if text == "scratch":
         return ImageRef(DOCKER_HUB, "scratch", None, None)
-    name, _, digest = text.partition("@")
-    if digest and not _DIGEST.fullmatch(digest):
+    name, at, digest = text.partition("@")
+    if at and not _DIGEST.fullmatch(digest):
         return None
     tag: str | None = None
     last_slash = name.rfind("/")

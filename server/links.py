@@ -22,19 +22,15 @@ path (symlinks resolved) leaves the context.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from dockls.images import DOCKER_HUB, ImageRef, normalize
 from dockls.model import Model
 from dockls.syntax import Instruction
 from dockls.text import Span
 
-_DOCKER_HUB = frozenset({"docker.io", "index.docker.io", "registry-1.docker.io"})
 _GOOGLE = frozenset({"gcr.io", "us.gcr.io", "eu.gcr.io", "asia.gcr.io"})
-_COMPONENT_RE = re.compile(r"^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$")
-_TAG_RE = re.compile(r"^[\w][\w.-]{0,127}$")
-_DIGEST_RE = re.compile(r"^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]{32,}$")
 _GLOB_CHARS = frozenset("*?[")
 
 
@@ -45,38 +41,15 @@ class Link:
     tooltip: str
 
 
-def _split_reference(reference: str) -> tuple[str, list[str]] | None:
-    """(registry host, path components) of an image reference, tag and digest removed."""
-    name, at, digest = reference.partition("@")
-    if at and not _DIGEST_RE.match(digest):
-        return None
-    last_slash = name.rfind("/")
-    colon = name.rfind(":")
-    if colon > last_slash:
-        if not _TAG_RE.match(name[colon + 1:]):
+def registry_page(ref: ImageRef) -> str | None:
+    """The web page of a normalised image reference on its registry (see the module doc)."""
+    registry, path = ref.registry.lower(), ref.repository
+    parts = path.split("/")
+    if registry == DOCKER_HUB:
+        if path == "scratch":
             return None
-        name = name[:colon]
-    parts = name.split("/")
-    registry = "docker.io"
-    if len(parts) > 1 and ("." in parts[0] or ":" in parts[0] or parts[0] == "localhost"):
-        registry = parts.pop(0).lower()
-    if not parts or not all(_COMPONENT_RE.match(part) for part in parts):
-        return None
-    return registry, parts
-
-
-def registry_page_url(reference: str) -> str | None:
-    """The web page of an image on its registry, where one can be derived (see the module doc)."""
-    if not reference or "$" in reference or reference.lower() == "scratch":
-        return None
-    split = _split_reference(reference)
-    if split is None:
-        return None
-    registry, parts = split
-    path = "/".join(parts)
-    if registry in _DOCKER_HUB:
-        if len(parts) == 1 or (len(parts) == 2 and parts[0] == "library"):
-            return f"https://hub.docker.com/_/{parts[-1]}"
+        if len(parts) == 1:
+            return f"https://hub.docker.com/_/{path}"
         return f"https://hub.docker.com/r/{path}" if len(parts) == 2 else None
     if registry == "quay.io":
         return f"https://quay.io/repository/{path}"
@@ -91,6 +64,12 @@ def registry_page_url(reference: str) -> str | None:
     if registry == "ghcr.io" or registry in _GOOGLE:
         return f"https://{registry}/{path}"
     return None
+
+
+def registry_page_url(reference: str) -> str | None:
+    """The registry page of an image reference as written (None with variables or when malformed)."""
+    ref = normalize(reference)
+    return registry_page(ref) if ref is not None else None
 
 
 def document_links(model: Model, context: Path | None) -> list[Link]:

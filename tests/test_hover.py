@@ -8,8 +8,9 @@ import pytest
 
 from dockls import images
 from dockls.engine import analyze
-from dockls.hover import SEPARATOR, HoverResult, hover, plaintext, registry_url, why_it_matters
+from dockls.hover import SEPARATOR, HoverResult, hover, plaintext, why_it_matters
 from dockls.instructions import DIRECTIVES, FLAG_DOCS, INSTRUCTION_DOCS, INSTRUCTIONS, MOUNT_DOCS, MOUNT_TYPES
+from dockls.links import registry_page
 from dockls.model import Model
 from dockls.text import Span
 
@@ -119,7 +120,7 @@ def test_variable_inside_an_image_reference_is_the_variable() -> None:
 def test_registry_pages(reference: str, url: str | None) -> None:
     ref = images.normalize(reference)
     assert ref is not None
-    assert registry_url(ref) == url
+    assert registry_page(ref) == url
 
 
 def test_scratch_and_copy_from_an_image() -> None:
