@@ -1,10 +1,15 @@
-"""Shared fixtures: where the real-world corpus lives (tests skip when it is absent)."""
+"""Shared fixtures: where the real-world corpus lives (tests skip when it is absent), and language
+server sessions over stdio with VS Code's and Neovim's capability profiles."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+import pytest_lsp
+
+from tests.lsp_client import RecordingClient, capabilities, config, start
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "files"
 
@@ -24,3 +29,24 @@ def corpus() -> list[Path]:
     if not files:
         pytest.skip(f"real-world corpus not found at {CORPUS} (it lives beside the repository)")
     return files
+
+
+@pytest_lsp.fixture(config=config())
+async def vscode(client: RecordingClient) -> AsyncIterator[None]:
+    await start(client, capabilities("visual-studio-code"))
+    yield
+    await client.shutdown_session()
+
+
+@pytest_lsp.fixture(config=config())
+async def neovim(client: RecordingClient) -> AsyncIterator[None]:
+    await start(client, capabilities("neovim"))
+    yield
+    await client.shutdown_session()
+
+
+@pytest_lsp.fixture(config=config())
+async def bare(client: RecordingClient) -> AsyncIterator[None]:
+    """A client the test initializes itself (capabilities or options of its own)."""
+    yield
+    await client.shutdown_session()

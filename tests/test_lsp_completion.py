@@ -11,7 +11,7 @@ from lsprotocol import types as lsp
 from pygls.exceptions import JsonRpcInvalidParams
 
 from dockls.snippets import TEMPLATES
-from tests.test_lsp_e2e import (
+from tests.lsp_client import (
     RecordingClient,
     apply_text_edits,
     capabilities,
@@ -34,27 +34,6 @@ def _accept_edits(client: RecordingClient) -> list[lsp.ApplyWorkspaceEditParams]
         return lsp.ApplyWorkspaceEditResult(applied=True)
 
     return applied
-
-
-@pytest_lsp.fixture(config=config())
-async def vscode(client: RecordingClient) -> AsyncIterator[None]:
-    await start(client, capabilities("visual-studio-code"))
-    yield
-    await client.shutdown_session()
-
-
-@pytest_lsp.fixture(config=config())
-async def neovim(client: RecordingClient) -> AsyncIterator[None]:
-    await start(client, capabilities("neovim"))
-    yield
-    await client.shutdown_session()
-
-
-@pytest_lsp.fixture(config=config())
-async def bare(client: RecordingClient) -> AsyncIterator[None]:
-    """A client the test initializes itself, to see the server's capabilities."""
-    yield
-    await client.shutdown_session()
 
 
 @pytest_lsp.fixture(config=config())

@@ -4,23 +4,15 @@ documents, the editor's settings over or under them, live changes, and problems 
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator
 from pathlib import Path
 
-import pytest_lsp
 from lsprotocol import types as lsp
 
-from tests.test_lsp_e2e import RecordingClient, capabilities, config, eventually, open_doc, published
+from tests.lsp_client import RecordingClient, capabilities, eventually, open_doc, published
 
 # Two findings of rules with hadolint equivalents: heavy-base-image (full python image) and
 # consecutive-run (RUN, RUN).
 DOCKERFILE = "FROM python:3.12\nRUN pip install --no-cache-dir flask\nRUN echo done\nUSER nobody\n"
-
-
-@pytest_lsp.fixture(config=config())
-async def client(client: RecordingClient) -> AsyncIterator[None]:
-    yield
-    await client.shutdown_session()
 
 
 async def open_in(client: RecordingClient, tmp_path: Path, settings: object = None,
@@ -42,62 +34,62 @@ def codes(client: RecordingClient, uri: str) -> set[str]:
     return {str(d.code) for d in client.diagnostics.get(uri, ())}
 
 
-async def test_configuration_file_applies_and_changes_live(client: RecordingClient, tmp_path: Path) -> None:
+async def test_configuration_file_applies_and_changes_live(bare: RecordingClient, tmp_path: Path) -> None:
     config_file = tmp_path / ".dockls.toml"
     config_file.write_text('ignore = ["consecutive-run"]\n')
-    uri = await open_in(client, tmp_path)
-    diagnostics = await published(client, uri, 1)
+    uri = await open_in(bare, tmp_path)
+    diagnostics = await published(bare, uri, 1)
     assert {str(d.code) for d in diagnostics} == {"DKL022"}
     # The server asked to be told about configuration files.
-    (registration,) = [r for r in client.registrations if r.method == lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES]
+    (registration,) = [r for r in bare.registrations if r.method == lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES]
     assert registration.register_options is not None
-    # The file changes: the client reports it, the server re-checks the open document.
+    # The file changes: the bare reports it, the server re-checks the open document.
     config_file.write_text('ignore = ["heavy-base-image"]\n[rules]\nconsecutive-run = "error"\n')
     os.utime(config_file, ns=(1, 1))
-    client.workspace_did_change_watched_files(lsp.DidChangeWatchedFilesParams(
+    bare.workspace_did_change_watched_files(lsp.DidChangeWatchedFilesParams(
         [lsp.FileEvent(uri=config_file.as_uri(), type=lsp.FileChangeType.Changed)]))
-    await eventually(lambda: codes(client, uri) == {"DKL001"}, "the changed configuration file")
-    (diagnostic,) = client.diagnostics[uri]
+    await eventually(lambda: codes(bare, uri) == {"DKL001"}, "the changed configuration file")
+    (diagnostic,) = bare.diagnostics[uri]
     assert diagnostic.severity == lsp.DiagnosticSeverity.Error
 
 
-async def test_hadolint_file_and_editor_settings_win(client: RecordingClient, tmp_path: Path) -> None:
+async def test_hadolint_file_and_editor_settings_win(bare: RecordingClient, tmp_path: Path) -> None:
     (tmp_path / ".hadolint.yaml").write_text("ignored: [DL3059]\n")  # consecutive-run's equivalent
-    uri = await open_in(client, tmp_path, {"dockls": {"rules": {"heavy-base-image": "hint"}}})
-    diagnostics = await published(client, uri, 1)
+    uri = await open_in(bare, tmp_path, {"dockls": {"rules": {"heavy-base-image": "hint"}}})
+    diagnostics = await published(bare, uri, 1)
     assert [(str(d.code), d.severity) for d in diagnostics] == [("DKL022", lsp.DiagnosticSeverity.Hint)]
     # editorOnly: the files no longer count.
-    client.workspace_did_change_configuration(lsp.DidChangeConfigurationParams(
+    bare.workspace_did_change_configuration(lsp.DidChangeConfigurationParams(
         settings={"dockls": {"configurationPreference": "editorOnly"}}))
-    await eventually(lambda: codes(client, uri) == {"DKL001", "DKL022"}, "the files ignored")
+    await eventually(lambda: codes(bare, uri) == {"DKL001", "DKL022"}, "the files ignored")
 
 
-async def test_files_first_preference(client: RecordingClient, tmp_path: Path) -> None:
+async def test_files_first_preference(bare: RecordingClient, tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text('[tool.dockls]\nrules = { heavy-base-image = "error" }\n')
     settings = {"dockls": {"rules": {"heavy-base-image": "hint"}, "configurationPreference": "filesystemFirst"}}
-    uri = await open_in(client, tmp_path, settings)
-    diagnostics = await published(client, uri, 1)
+    uri = await open_in(bare, tmp_path, settings)
+    diagnostics = await published(bare, uri, 1)
     assert {(str(d.code), d.severity) for d in diagnostics} >= {("DKL022", lsp.DiagnosticSeverity.Error)}
 
 
-async def test_editor_per_file_ignores_and_select(client: RecordingClient, tmp_path: Path) -> None:
+async def test_editor_per_file_ignores_and_select(bare: RecordingClient, tmp_path: Path) -> None:
     settings = {"dockls": {"select": ["size", "layers"], "perFileIgnores": {"svc/**": ["DKL022"]}}}
-    uri = await open_in(client, tmp_path, settings)
-    assert {str(d.code) for d in await published(client, uri, 1)} == {"DKL001"}
+    uri = await open_in(bare, tmp_path, settings)
+    assert {str(d.code) for d in await published(bare, uri, 1)} == {"DKL001"}
 
 
-async def test_broken_configuration_file_is_shown_once_and_defaults_apply(client: RecordingClient,
+async def test_broken_configuration_file_is_shown_once_and_defaults_apply(bare: RecordingClient,
                                                                          tmp_path: Path) -> None:
     (tmp_path / ".dockls.toml").write_text("select = [\n")
-    uri = await open_in(client, tmp_path)
-    diagnostics = await published(client, uri, 1)
+    uri = await open_in(bare, tmp_path)
+    diagnostics = await published(bare, uri, 1)
     assert {str(d.code) for d in diagnostics} == {"DKL001", "DKL022"}
-    await eventually(lambda: any(".dockls.toml" in m.message for m in client.messages), "the error message")
-    (message,) = [m for m in client.messages if ".dockls.toml" in m.message]
+    await eventually(lambda: any(".dockls.toml" in m.message for m in bare.messages), "the error message")
+    (message,) = [m for m in bare.messages if ".dockls.toml" in m.message]
     assert message.type == lsp.MessageType.Warning and "configuration not used" in message.message
 
 
-async def test_search_stops_at_the_workspace_folder(client: RecordingClient, tmp_path: Path) -> None:
+async def test_search_stops_at_the_workspace_folder(bare: RecordingClient, tmp_path: Path) -> None:
     (tmp_path / ".dockls.toml").write_text('ignore = ["consecutive-run"]\n')
-    uri = await open_in(client, tmp_path, folder=tmp_path / "svc")
-    assert {str(d.code) for d in await published(client, uri, 1)} == {"DKL001", "DKL022"}
+    uri = await open_in(bare, tmp_path, folder=tmp_path / "svc")
+    assert {str(d.code) for d in await published(bare, uri, 1)} == {"DKL001", "DKL022"}

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 import pytest_lsp
 from lsprotocol import types as lsp
 
-from tests.test_lsp_e2e import (
+from tests.lsp_client import (
     RecordingClient,
     capabilities,
     config,
@@ -30,20 +30,6 @@ TEXT = (
     "FROM builder\n"
     "COPY --from=builder /a /b\n"
 )
-
-
-@pytest_lsp.fixture(config=config())
-async def vscode(client: RecordingClient) -> AsyncIterator[None]:
-    await start(client, capabilities("visual-studio-code"))
-    yield
-    await client.shutdown_session()
-
-
-@pytest_lsp.fixture(config=config())
-async def neovim(client: RecordingClient) -> AsyncIterator[None]:
-    await start(client, capabilities("neovim"))
-    yield
-    await client.shutdown_session()
 
 
 @pytest_lsp.fixture(config=config())

@@ -3,19 +3,16 @@ and Neovim (UTF-8) profiles, with wide characters before every name."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import dockerfile
 import pytest
-import pytest_lsp
 from lsprotocol import types as lsp
 
-from tests.test_lsp_e2e import (
+from tests.lsp_client import (
     RecordingClient,
     apply_text_edits,
     capabilities,
-    config,
     edits_for,
     open_doc,
     position_of,
@@ -39,12 +36,6 @@ TEXT = (
     "RUN --mount=type=bind,from=BUILDER,target=/src echo 名前 $TARGETARCH\n"
     "ONBUILD COPY --from=builder /x /y\n"
 )
-
-
-@pytest_lsp.fixture(config=config())
-async def bare(client: RecordingClient) -> AsyncIterator[None]:
-    yield
-    await client.shutdown_session()
 
 
 async def session(client: RecordingClient, profile: str) -> str:

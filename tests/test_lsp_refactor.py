@@ -3,41 +3,21 @@ and Neovim's (UTF-8, plain changes) profiles."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import dockerfile
-import pytest_lsp
 from lsprotocol import types as lsp
 
-from tests.test_lsp_e2e import (
+from tests.lsp_client import (
     RecordingClient,
     actions_at,
     apply_text_edits,
-    capabilities,
-    config,
     edits_for,
     open_doc,
     position_of,
-    start,
     uri_of,
 )
 
 CHAIN = "FROM alpine:3.20\n\tRUN echo 😀名前 && apk add --no-cache git\n"
 SPLIT = "FROM alpine:3.20\n\tRUN echo 😀名前 && \\\n\t    apk add --no-cache git\n"
-
-
-@pytest_lsp.fixture(config=config())
-async def vscode(client: RecordingClient) -> AsyncIterator[None]:
-    await start(client, capabilities("visual-studio-code"))
-    yield
-    await client.shutdown_session()
-
-
-@pytest_lsp.fixture(config=config())
-async def neovim(client: RecordingClient) -> AsyncIterator[None]:
-    await start(client, capabilities("neovim"))
-    yield
-    await client.shutdown_session()
 
 
 def at(text: str, needle: str, encoding: str, after: int = 0) -> lsp.Range:

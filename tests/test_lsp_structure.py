@@ -12,7 +12,7 @@ from pytest_lsp import LanguageClient
 from dockls import images
 from dockls.inlays import FINAL, UNUSED
 from dockls.tokens import TOKEN_TYPES
-from tests.test_lsp_e2e import RecordingClient, capabilities, config, open_doc, range_of, start, uri_of
+from tests.lsp_client import RecordingClient, capabilities, config, open_doc, range_of, start, uri_of
 from tests.test_tokens import decode
 
 PYTHON = "python:3.12-slim"
@@ -26,26 +26,6 @@ TEXT = (
     "FROM 😀名\r\n"
     "CMD [\"echo\", \"🎉 ${X}\"]\r\n"
 )
-
-
-@pytest_lsp.fixture(config=config())
-async def vscode(client: RecordingClient) -> AsyncIterator[None]:
-    await start(client, capabilities("visual-studio-code"))
-    yield
-    await client.shutdown_session()
-
-
-@pytest_lsp.fixture(config=config())
-async def neovim(client: RecordingClient) -> AsyncIterator[None]:
-    await start(client, capabilities("neovim"))
-    yield
-    await client.shutdown_session()
-
-
-@pytest_lsp.fixture(config=config())
-async def bare(client: RecordingClient) -> AsyncIterator[None]:
-    yield
-    await client.shutdown_session()
 
 
 @pytest_lsp.fixture(config=config())
