@@ -11,6 +11,7 @@ import pkgutil
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import dockls.rules
 from dockls.model import Model
@@ -18,6 +19,9 @@ from dockls.rule import Finding, Rule, Severity
 from dockls.suppressions import Suppressions
 from dockls.syntax import Dockerfile, Problem, parse
 from dockls.text import LineIndex, Span
+
+if TYPE_CHECKING:
+    from dockls.buildcontext import BuildContext
 
 log = logging.getLogger("dockls")
 
@@ -77,7 +81,7 @@ class Analysis:
         return LineIndex(self.text)
 
 
-def _run_rule(rule: Rule, model: Model) -> list[Finding]:
+def _run_rule(rule: Rule, model: object) -> list[Finding]:
     try:
         return list(rule.check(model))
     except Exception:
@@ -88,8 +92,10 @@ def _run_rule(rule: Rule, model: Model) -> list[Finding]:
         return []
 
 
-def analyze(text: str, config: Config | None = None, rules: Iterable[Rule] | None = None) -> Analysis:
-    """Parse, model and check one Dockerfile text. Never raises for any input."""
+def analyze(text: str, config: Config | None = None, rules: Iterable[Rule] | None = None,
+            context: BuildContext | None = None) -> Analysis:
+    """Parse, model and check one Dockerfile text (``context``: its build context on disk, when it is
+    a file there). Never raises for any input."""
     config = config or Config()
     truncated = len(text) > MAX_CHARS
     # Cut at a line break so that no half line becomes a bogus instruction.
@@ -99,18 +105,22 @@ def analyze(text: str, config: Config | None = None, rules: Iterable[Rule] | Non
         tree.problems.append(Problem(Span(end, end), f"file larger than {MAX_CHARS:,} characters: "
                                      "only the syntax of its beginning was checked", "warning"))
     # A huge file is not modelled (no shell parsing): only the syntax rule runs on it.
-    model = Model(replace(tree, instructions=[]) if truncated else tree)
+    model = Model(replace(tree, instructions=[]) if truncated else tree, context)
     if truncated:
         # Only the syntax rule runs on the first MAX_CHARS characters of a huge file.
         rules = [r for r in all_rules() if r.category == "syntax"]
-    selected = [r for r in (rules if rules is not None else all_rules()) if config.enabled(r)]
+    selected = [r for r in (rules if rules is not None else all_rules())
+                if r.target == "dockerfile" and config.enabled(r)]
     suppressions = Suppressions.of(tree)
-    findings: list[Finding] = []
-    for rule in selected:
-        for finding in _run_rule(rule, model):
-            if suppressions.suppresses(finding):
-                continue
-            severity = config.severity(rule)
-            findings.append(replace(finding, severity=severity) if severity else finding)
-    findings.sort(key=lambda f: (f.span.start, f.rule.id))
+    findings = [f for f in _findings(selected, model, config) if not suppressions.suppresses(f)]
     return Analysis(text, tree, model, findings)
+
+
+def _findings(rules: Iterable[Rule], model: object, config: Config) -> list[Finding]:
+    """The rules' findings on a Dockerfile's or an ignore file's model, configured, in text order."""
+    findings: list[Finding] = []
+    for rule in rules:
+        severity = config.severity(rule)
+        findings.extend(replace(f, severity=severity) if severity else f for f in _run_rule(rule, model))
+    findings.sort(key=lambda f: (f.span.start, f.rule.id))
+    return findings

@@ -11,10 +11,14 @@ import posixpath
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from dockls.shell import POSIX_SHELLS, ShellCommand, parse_script, words_command
 from dockls.syntax import Dockerfile, Flag, Heredoc, Instruction, parse
 from dockls.text import Span
+
+if TYPE_CHECKING:
+    from dockls.buildcontext import BuildContext
 
 DEFAULT_SHELL = ("/bin/sh", "-c")
 PLATFORM_ARGS = (
@@ -132,9 +136,12 @@ def _mounts(inst: Instruction) -> tuple[Mount, ...]:
 class Model:
     """Everything rules need to know about one Dockerfile, computed once per parse."""
 
-    def __init__(self, tree: Dockerfile) -> None:
+    def __init__(self, tree: Dockerfile, context: BuildContext | None = None) -> None:
         self.tree = tree
         self.text = tree.text
+        # The build context on disk, when the Dockerfile is a file there (None for stdin and unsaved
+        # buffers): rules about the context and its ignore file stay silent without it.
+        self.context = context
         self.global_args: Scope = {name: UNKNOWN for name in PLATFORM_ARGS + PROXY_ARGS}
         self.stages: list[Stage] = []
         self.runs: list[Run] = []
@@ -142,8 +149,8 @@ class Model:
         self._build()
 
     @classmethod
-    def from_text(cls, text: str) -> Model:
-        return cls(parse(text))
+    def from_text(cls, text: str, context: BuildContext | None = None) -> Model:
+        return cls(parse(text), context)
 
     # -- queries -----------------------------------------------------------------------------
 

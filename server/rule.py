@@ -9,9 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import Any, Literal
 
-from dockls.model import Model
 from dockls.text import Span
+
+# Which kind of file a rule checks.
+Target = Literal["dockerfile", "dockerignore"]
 
 DOCS_BASE = "https://github.com/dockls/dockls/blob/main/docs/rules"
 
@@ -76,10 +79,13 @@ class Rule:
     severity: Severity
     category: str  # "cache", "layers", "size", "syntax", …
     fix: FixAvailability
-    check: Callable[[Model], Iterable[Finding]] = field(repr=False, compare=False)
+    # Gets a Model, or for target "dockerignore" an IgnoreModel (dockls.ignorefile): rules of both
+    # kinds live side by side, and the engine hands each the model of the file it checks.
+    check: Callable[[Any], Iterable[Finding]] = field(repr=False, compare=False)
     doc: str = field(default="", repr=False, compare=False)
     hadolint: tuple[str, ...] = ()
     buildkit: tuple[str, ...] = ()
+    target: Target = "dockerfile"
 
     @property
     def url(self) -> str:
