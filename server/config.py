@@ -57,7 +57,7 @@ HADOLINT_LEVELS: Mapping[str, Severity] = {
     "style": Severity.HINT,
 }
 # Keys a dockls layer understands (editor settings may spell them in camelCase).
-_KEYS = frozenset({"select", "extend-select", "ignore", "rules", "per-file-ignores", "hadolint-config"})
+_KEYS = frozenset({"select", "extend-select", "ignore", "rules", "per-file-ignores", "hadolint-config", "context"})
 # Editor-only keys, read by the language server itself.
 EDITOR_KEYS = frozenset({"configuration-preference"})
 
@@ -67,23 +67,43 @@ class ConfigError(Exception):
 
 
 @dataclass(frozen=True)
-class PathIgnore:
-    """``per-file-ignores``: rules switched off for paths matching a gitignore-style pattern that is
-    relative to the directory of the file that declares it."""
+class PathPattern:
+    """A gitignore-style pattern relative to the directory of the file that declares it."""
 
     pattern: str
-    rule_ids: tuple[str, ...]
     base: Path | None  # None (editor settings): the workspace folder that holds the file
 
     @cached_property
     def _spec(self) -> pathspec.GitIgnoreSpec:
         return pathspec.GitIgnoreSpec.from_lines([self.pattern])
 
+    def folder(self, path: Path, roots: Sequence[Path] = ()) -> Path | None:
+        """The directory the pattern is relative to, for ``path``; None if the path is outside it."""
+        return next((base for base in ([self.base] if self.base is not None else roots)
+                     if base == path or base in path.parents), None)
+
     def matches(self, path: Path, roots: Sequence[Path] = ()) -> bool:
-        for base in [self.base] if self.base is not None else roots:
-            if base == path or base in path.parents:
-                return self._spec.match_file(path.relative_to(base).as_posix())
-        return False
+        base = self.folder(path, roots)
+        return base is not None and self._spec.match_file(path.relative_to(base).as_posix())
+
+
+@dataclass(frozen=True)
+class PathIgnore(PathPattern):
+    """``per-file-ignores``: rules switched off for the paths a pattern matches."""
+
+    rule_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ContextRoot(PathPattern):
+    """``context``: the build context root of the Dockerfiles a pattern matches, relative to the
+    pattern's directory (``context = "."`` applies to every Dockerfile: pattern ``**``)."""
+
+    root: str = "."
+
+    def resolve(self, dockerfile: Path, roots: Sequence[Path] = ()) -> Path:
+        base = self.folder(dockerfile, roots) or dockerfile.parent
+        return Path(os.path.normpath(base / self.root))
 
 
 @dataclass(frozen=True)
@@ -96,6 +116,7 @@ class Layer:
     ignore: tuple[str, ...] = ()
     severities: Mapping[str, Severity | None] = field(default_factory=dict)
     per_file_ignores: tuple[PathIgnore, ...] = ()
+    contexts: tuple[ContextRoot, ...] = ()
     hadolint_config: bool | None = None  # whether .hadolint.yaml files are read (default: yes)
     warnings: tuple[str, ...] = ()
 
@@ -157,8 +178,15 @@ class _LayerBuilder:
         ignores: list[PathIgnore] = []
         for pattern, rules in value.items():
             ids = self.rule_ids(rules, f"per-file-ignores {pattern!r}")
-            ignores.append(PathIgnore(str(pattern), ids, base))
+            ignores.append(PathIgnore(str(pattern), base, ids))
         return tuple(ignores)
+
+    def contexts(self, value: object, base: Path | None) -> tuple[ContextRoot, ...]:
+        if isinstance(value, str):
+            return (ContextRoot("**", base, value),)
+        if not isinstance(value, Mapping) or not all(isinstance(root, str) for root in value.values()):
+            raise ConfigError("'context' must be a directory, or a table of pattern = directory")
+        return tuple(ContextRoot(str(pattern), base, root) for pattern, root in value.items())
 
 
 def layer_from_mapping(data: Mapping[str, Any], source: str, base: Path | None) -> Layer:
@@ -179,6 +207,7 @@ def layer_from_mapping(data: Mapping[str, Any], source: str, base: Path | None) 
         ignore=builder.rule_ids(values.get("ignore", []), "ignore"),
         severities=builder.severities(values.get("rules", {})),
         per_file_ignores=builder.path_ignores(values.get("per-file-ignores", {}), base),
+        contexts=builder.contexts(values.get("context", {}), base),
         hadolint_config=hadolint,
         warnings=tuple(builder.warnings),
     )
@@ -338,6 +367,18 @@ class Resolved:
     rules: tuple[RuleSetting, ...]
     errors: tuple[str, ...] = ()  # configuration files that could not be used
     warnings: tuple[str, ...] = ()
+    context: Path | None = None  # the configured build context root, if any
+
+
+def context_root(layers: Sequence[Layer], path: Path, roots: Sequence[Path] = ()) -> Path | None:
+    """The build context root configured for the Dockerfile at ``path``: the last matching ``context``
+    entry of the last layer that has one wins."""
+    found: Path | None = None
+    for layer in layers:
+        for entry in layer.contexts:
+            if entry.matches(path, roots):
+                found = entry.resolve(path, roots)
+    return found
 
 
 def resolve(layers: Sequence[Layer], path: Path | None,
@@ -426,7 +467,8 @@ class Configuration:
         _, config, settings = self._resolved[key]
         used = tuple(Path(layer.source) for layer in (hadolint, dockls) if layer is not None)
         warnings = tuple(f"{layer.source}: {warning}" for layer in layers for warning in layer.warnings)
-        return Resolved(config, used, settings, tuple(errors), warnings)
+        context = context_root(layers, absolute, self.roots) if absolute is not None else None
+        return Resolved(config, used, settings, tuple(errors), warnings, context)
 
     def for_no_file(self) -> Resolved:
         """The configuration of a document that is not a file (e.g. unsaved): no files apply."""

@@ -304,3 +304,20 @@ def test_show_config_with_a_broken_file_exits_2(tmp_path: Path, capsys: pytest.C
 def test_config_option_must_name_a_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--check", "--config", str(tmp_path / "missing.toml"), str(tmp_path)]) == 2
     assert "--config" in capsys.readouterr().err
+
+
+def test_context_root_from_files_and_editor_settings(tmp_path: Path) -> None:
+    write(tmp_path / ".dockls.toml", 'context = "."\n')
+    nested = write(tmp_path / "services" / "api" / "Dockerfile", DOCKERFILE)
+    assert Configuration().for_path(nested).context == tmp_path
+    write(tmp_path / ".dockls.toml", '[context]\n"services/*/Dockerfile" = "services"\n"other/**" = "/srv/ctx"\n')
+    assert Configuration().for_path(nested).context == tmp_path / "services"
+    other = write(tmp_path / "other" / "Dockerfile", DOCKERFILE)
+    assert Configuration().for_path(other).context == Path("/srv/ctx")
+    top = write(tmp_path / "Dockerfile", DOCKERFILE)
+    assert Configuration().for_path(top).context is None  # no entry matches: the default applies
+    # Editor settings are relative to the workspace folder and win over the file (editorFirst).
+    editor = layer_from_mapping({"context": "services"}, "editor settings", None)
+    assert Configuration(after=[editor], roots=[tmp_path]).for_path(top).context == tmp_path / "services"
+    with pytest.raises(ConfigError):
+        layer_from_mapping({"context": 3}, "x", None)
