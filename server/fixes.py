@@ -51,7 +51,8 @@ def safe_fixes(findings: Iterable[Finding], text: str | None = None) -> list[Fix
     touched: set[int] = set()
     for finding in sorted(findings, key=lambda f: (-f.effective_severity.rank, f.span.start)):
         fix = next((f for f in finding.fixes if f.safe), None)
-        if fix is None or _overlaps(fix, taken):
+        # A fix that only creates files changes nothing in this text (the adapters create them).
+        if fix is None or not fix.edits or _overlaps(fix, taken):
             continue
         instructions = {bisect.bisect_right(starts, edit.span.start) - 1 for edit in fix.edits}
         if instructions & touched:

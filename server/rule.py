@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import Enum
+from pathlib import Path
 from typing import Any, Literal
 
 from dockls.text import Span
@@ -43,10 +44,19 @@ class Edit:
 
 
 @dataclass(frozen=True)
+class NewFile:
+    """A file a fix creates next to the checked one (e.g. a missing ``.dockerignore``)."""
+
+    path: Path
+    text: str
+
+
+@dataclass(frozen=True)
 class Fix:
     title: str
     edits: tuple[Edit, ...]
     safe: bool = True
+    new_files: tuple[NewFile, ...] = ()  # created only where no file of that name exists yet
 
 
 @dataclass(frozen=True)
