@@ -8,12 +8,13 @@ from __future__ import annotations
 import importlib
 import logging
 import pkgutil
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import dockls.rules
+from dockls.ignorefile import IgnoreModel, parse_ignore
 from dockls.model import Model
 from dockls.rule import Finding, Rule, Severity
 from dockls.suppressions import Suppressions
@@ -114,6 +115,24 @@ def analyze(text: str, config: Config | None = None, rules: Iterable[Rule] | Non
     suppressions = Suppressions.of(tree)
     findings = [f for f in _findings(selected, model, config) if not suppressions.suppresses(f)]
     return Analysis(text, tree, model, findings)
+
+
+@dataclass
+class IgnoreAnalysis:
+    text: str
+    model: IgnoreModel
+    findings: list[Finding]
+
+
+def analyze_ignore(text: str, config: Config | None = None, rules: Iterable[Rule] | None = None,
+                   context: BuildContext | None = None, dockerfiles: Sequence[Model] = ()) -> IgnoreAnalysis:
+    """Check one ``.dockerignore`` text (``context``: the build context it filters, when known;
+    ``dockerfiles``: the Dockerfiles that use it). Never raises for any input."""
+    config = config or Config()
+    model = IgnoreModel(text, parse_ignore(text), context, list(dockerfiles))
+    selected = [r for r in (rules if rules is not None else all_rules())
+                if r.target == "dockerignore" and config.enabled(r)]
+    return IgnoreAnalysis(text, model, _findings(selected, model, config))
 
 
 def _findings(rules: Iterable[Rule], model: object, config: Config) -> list[Finding]:
