@@ -194,7 +194,8 @@ def _check_parser() -> argparse.ArgumentParser:
         prog="dockls",
         description="Check Dockerfiles for larger images and slower builds than necessary, and fix them.",
         epilog="Other commands: 'dockls parse FILE' prints the syntax tree as JSON; 'dockls rules' lists "
-        "the rules; 'dockls', 'dockls lsp' or 'dockls --stdio' starts the language server on stdin/stdout. "
+        "the rules; 'dockls context [DIR]' shows the build context that would be sent; "
+        "'dockls', 'dockls lsp' or 'dockls --stdio' starts the language server on stdin/stdout. "
         "Exit status: 0 no finding at or above the threshold, 1 some, 2 usage error or unreadable input.",
     )
     parser.add_argument("--version", action="version", version=f"dockls {__version__}")
@@ -606,6 +607,77 @@ def _rules(argv: Sequence[str]) -> int:
     return EXIT_OK
 
 
+# --------------------------------------------------------------------------- dockls context
+
+
+def _context(argv: Sequence[str]) -> int:
+    # Imported here so that `dockls --check` never pays for the context walker.
+    import time
+
+    from dockls.buildcontext import ContextCache, context_for, report_json, report_lines
+
+    parser = argparse.ArgumentParser(
+        prog="dockls context",
+        description="Show the build context that is sent to the builder: its size and largest entries after "
+        "the ignore file.",
+    )
+    parser.add_argument("directory", nargs="?", metavar="DIR",
+                        help="the context directory (default: the Dockerfile's context with --dockerfile, else '.')")
+    parser.add_argument("--dockerfile", metavar="FILE",
+                        help="the Dockerfile (default: DIR/Dockerfile): picks its ignore file and, without DIR, "
+                        "its context (a compose service that builds it, else its directory)")
+    parser.add_argument("--format", choices=("text", "json"), default="text", help="output format")
+    parser.add_argument("--max-files", type=int, default=1_000_000, metavar="N",
+                        help="stop walking after N files (default: 1,000,000)")
+    parser.add_argument("--max-seconds", type=float, default=60.0, metavar="S",
+                        help="stop walking after S seconds (default: 60)")
+    parser.add_argument("--top", type=int, default=10, metavar="N",
+                        help="how many of the largest files and directories to list (default: 10)")
+    try:
+        args = parser.parse_args(argv)
+        if args.max_files < 1 or not args.max_seconds > 0 or args.top < 0:
+            parser.error("--max-files and --max-seconds must be positive and --top not negative")
+    except SystemExit as stop:
+        return stop.code if isinstance(stop.code, int) else EXIT_ERROR
+    if args.directory is not None and not os.path.isdir(args.directory):
+        print(f"{args.directory}: error: not a directory", file=sys.stderr)
+        return EXIT_ERROR
+    if args.dockerfile is not None and not os.path.isfile(args.dockerfile):
+        print(f"{args.dockerfile}: error: no such file", file=sys.stderr)
+        return EXIT_ERROR
+    directory = Path(args.directory) if args.directory is not None else None
+    if args.dockerfile is not None:
+        context = context_for(Path(args.dockerfile), directory)
+    else:  # like `docker build DIR`: DIR/Dockerfile, whose own ignore file applies when it has one
+        context = context_for((directory or Path(".")) / "Dockerfile", directory or Path("."))
+    context.max_files, context.max_seconds = args.max_files, args.max_seconds
+    context.cache = ContextCache(capacity=1, max_age=None)  # this run's walk of the disk as it is now
+
+    # A "walking … N files" line on stderr once the walk has taken a moment, only on a terminal.
+    started, drawn_at = time.monotonic(), [0.0]
+    terminal = sys.stderr is not None and sys.stderr.isatty()
+
+    def progress(files: int) -> None:
+        now = time.monotonic()
+        if terminal and now - started > 0.3 and now - drawn_at[0] > 0.1:
+            drawn_at[0] = now
+            sys.stderr.write(f"\rwalking the build context: {files:,} files...")
+            sys.stderr.flush()
+
+    try:
+        context.walk(progress)
+    finally:
+        if drawn_at[0]:
+            sys.stderr.write("\r\x1b[K")  # erase the progress line
+            sys.stderr.flush()
+    summary = context.summary(top=args.top)
+    if args.format == "json":
+        print(json.dumps(report_json(context, summary), indent=2, ensure_ascii=True))
+    else:
+        print("\n".join(report_lines(context, summary)))
+    return EXIT_OK
+
+
 # --------------------------------------------------------------------------- dockls lsp
 
 
@@ -640,6 +712,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _parse(rest)
         if command == "rules":
             return _rules(rest)
+        if command == "context":
+            return _context(rest)
         return _check(argv)
     except BrokenPipeError:
         # The reader went away (`dockls --check . | head`): stop quietly, as other Unix tools do.
