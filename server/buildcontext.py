@@ -458,6 +458,28 @@ def context_for(dockerfile: Path, configured_root: Path | None = None) -> BuildC
     return BuildContext(root, _ignore_file(dockerfile, root), dockerfile, root_from, compose_file)
 
 
+def contexts_using(ignore_path: Path,
+                   configured_root: Callable[[Path], Path | None] = lambda dockerfile: None) -> list[BuildContext]:
+    """The build contexts an ignore file filters: those of the Dockerfiles next to it that use it
+    (``<name>.dockerignore`` belongs to the Dockerfile ``<name>``), or, when none does, the context
+    rooted at its own directory. ``configured_root`` gives a Dockerfile's configured context root."""
+    from dockls.files import is_dockerfile
+
+    ignore_path = Path(os.path.abspath(ignore_path))
+    name = ignore_path.name
+    if name.endswith(".dockerignore") and name != ".dockerignore":
+        candidates = [ignore_path.with_name(name.removesuffix(".dockerignore"))]
+    else:
+        try:
+            candidates = sorted(p for p in ignore_path.parent.iterdir() if is_dockerfile(p.name))
+        except OSError:
+            candidates = []
+    contexts = [context_for(dockerfile, configured_root(dockerfile)) for dockerfile in candidates
+                if dockerfile.is_file()]
+    using = [context for context in contexts if context.ignore_path == ignore_path]
+    return using or [BuildContext(ignore_path.parent, ignore_path)]
+
+
 def _ignore_file(dockerfile: Path, root: Path) -> Path | None:
     for candidate in (
         dockerfile.with_name(dockerfile.name + ".dockerignore"),

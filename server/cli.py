@@ -20,11 +20,13 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from dockls import __version__
+from dockls.buildcontext import context_for, invalidate
+from dockls.checker import Checked, Checker
 from dockls.config import Configuration, Layer, Resolved, rules_named
-from dockls.engine import Analysis, Config, all_rules, analyze
-from dockls.files import find_dockerfiles
+from dockls.engine import all_rules
+from dockls.files import find_inputs, is_ignore_file
 from dockls.fixes import OverlappingEdits, fix_all
-from dockls.rule import Finding, Severity
+from dockls.rule import Finding, NewFile, Severity
 from dockls.syntax import Instruction, parse
 from dockls.text import LineIndex, Span
 
@@ -86,7 +88,7 @@ def _expand_inputs(paths: Sequence[str], stdin_name: str, stderr: TextIO) -> lis
             continue
         if os.path.isdir(given):
             # Only regular files: a dangling symlink or a FIFO named Dockerfile is not an input.
-            files = [p for p in find_dockerfiles(Path(given)) if p.is_file()]
+            files = [p for p in find_inputs(Path(given)) if p.is_file()]
             if not files:
                 print(f"{given}: warning: no Dockerfiles found", file=stderr)
             for file in files:
@@ -147,18 +149,24 @@ def _plural(count: int, word: str) -> str:
 # --------------------------------------------------------------------------- fixing
 
 
-def _fix(text: str, config: Config) -> tuple[str, int, Analysis]:
+def _fix(text: str, check: Checker) -> tuple[str, int, Checked]:
     """Apply safe fixes until none is left; returns the text, how many were applied and its analysis."""
-    latest: list[Analysis] = []
+    latest: list[Checked] = []
 
-    def check(current: str) -> list[Finding]:
-        latest[:] = [analyze(current, config)]
+    def findings(current: str) -> list[Finding]:
+        latest[:] = [check(current)]
         return latest[0].findings
 
-    fixed, applied = fix_all(text, check)
+    fixed, applied = fix_all(text, findings)
     # fix_all's last check ran on the final text unless it stopped after MAX_PASSES.
-    analysis = latest[0] if latest[0].text == fixed else analyze(fixed, config)
+    analysis = latest[0] if latest[0].text == fixed else check(fixed)
     return fixed, applied, analysis
+
+
+def new_files(findings: Sequence[Finding]) -> list[NewFile]:
+    """The files the findings' safe fixes create, where no such file exists yet."""
+    wanted = {new.path: new for f in findings for fix in f.fixes[:1] if fix.safe for new in fix.new_files}
+    return [new for path, new in sorted(wanted.items()) if not path.exists()]
 
 
 def _lines(text: str) -> list[str]:
@@ -296,14 +304,15 @@ class _Run:
         print(f"{path}: error: {message}", file=sys.stderr)
         self.failed = True
 
-    def config_for(self, source: Source) -> Config:
-        """The source's configuration; configuration files that cannot be used are reported once
-        (an error: exit status 2) and left out, so the check still runs."""
+    def checker_for(self, source: Source) -> Checker:
+        """How to check the source, with its configuration; configuration files that cannot be used
+        are reported once (an error: exit status 2) and left out, so the check still runs."""
         resolved = self.configuration.for_path(_config_path(source, self.args.stdin_filename))
         _report_configuration(resolved, self.reported)
         if resolved.errors:
             self.failed = True
-        return resolved.config
+        name = source.location.name if source.location is not None else (self.args.stdin_filename or "")
+        return Checker(resolved.config, source.location, resolved.context, is_ignore_file(name))
 
 
 def _config_path(source: Source, stdin_filename: str | None) -> Path | None:
@@ -330,19 +339,41 @@ def _warn_invalid_utf8(source: Source, fixing: bool) -> None:
           f"invalid bytes are read as U+FFFD{note}", file=sys.stderr)
 
 
-def _fixed(run: _Run, source: Source, config: Config) -> tuple[str, int, Analysis]:
+def _fixed(run: _Run, source: Source, check: Checker) -> tuple[str, int, Checked]:
     """One input with its safe fixes applied; unchanged when it is not UTF-8 or its fixes conflict."""
     if source.invalid_utf8_at is None:
         try:
-            return _fix(source.text, config)
+            return _fix(source.text, check)
         except OverlappingEdits as error:
             run.error(source.path, f"fixes with conflicting edits ({error}); the file is left unchanged")
-    return source.text, 0, analyze(source.text, config)
+    return source.text, 0, check(source.text)
 
 
-def _fix_source(run: _Run, source: Source, config: Config) -> Analysis:
+def _create_files(run: _Run, source: Source, check: Checker, analysis: Checked) -> Checked:
+    """Create (or, with --diff, show) the files the remaining safe fixes create, such as a missing
+    .dockerignore; returns the analysis after them."""
+    created = new_files(analysis.findings) if source.location is not None else []
+    for new in created:
+        if run.args.diff:
+            sys.stdout.write(unified_diff(str(new.path), "", new.text).replace(
+                f"--- {new.path}", "--- /dev/null", 1))
+            continue
+        try:
+            new.path.write_bytes(new.text.encode("utf-8"))
+        except OSError as error:
+            run.error(str(new.path), f"cannot create it: {error.strerror or error}")
+            continue
+        invalidate(new.path)
+        print(f"{source.path}: created {new.path}", file=sys.stderr)
+    run.fixes_applied += len(created)
+    run.files_fixed += bool(created)
+    return check(analysis.text) if created and not run.args.diff else analysis
+
+
+def _fix_source(run: _Run, source: Source, check: Checker) -> Checked:
     """Fix one input as the options say (write, diff or print to stdout); returns the final analysis."""
-    fixed, applied, analysis = _fixed(run, source, config)
+    fixed, applied, analysis = _fixed(run, source, check)
+    analysis = _create_files(run, source, check, analysis)
     if fixed == source.text:
         if run.writing and source.location is None:
             _write_stdout_bytes(source.data)  # stdin with --fix always prints the document
@@ -356,7 +387,7 @@ def _fix_source(run: _Run, source: Source, config: Config) -> Analysis:
             source.location.write_bytes(fixed.encode("utf-8"))
         except OSError as error:
             run.error(source.path, f"cannot write the fixes: {error.strerror or error}")
-            return analyze(source.text, config)
+            return check(source.text)
     run.files_fixed += 1
     run.fixes_applied += applied
     return analysis
@@ -371,7 +402,7 @@ class _Record:
     output: str | dict[str, Any]  # the text line, or the JSON object
 
 
-def _records(path: str, analysis: Analysis, json_format: bool) -> list[_Record]:
+def _records(path: str, analysis: Checked, json_format: bool) -> list[_Record]:
     index = LineIndex(analysis.text)
     return [
         _Record(finding.effective_severity.rank, fix_kind(finding) == "safe",
@@ -380,16 +411,16 @@ def _records(path: str, analysis: Analysis, json_format: bool) -> list[_Record]:
     ]
 
 
-def _analyze_records(path: str, text: str, config: Config, json_format: bool) -> list[_Record]:
+def _analyze_records(path: str, text: str, check: Checker, json_format: bool) -> list[_Record]:
     """Runs in a worker process when many files are checked at once."""
-    return _records(path, analyze(text, config), json_format)
+    return _records(path, check(text), json_format)
 
 
 # Below this many inputs a process pool costs more than it saves (starting workers ≈ 50 ms).
 _PARALLEL_FROM = 32
 
 
-def _parallel_records(run: _Run, sources: list[Source], configs: list[Config]) -> list[list[_Record]] | None:
+def _parallel_records(run: _Run, sources: list[Source], checkers: list[Checker]) -> list[list[_Record]] | None:
     """Every source's records, computed by one worker process per CPU when that pays off (checking
     many files without fixing, on a system that can fork); None otherwise."""
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
@@ -397,18 +428,18 @@ def _parallel_records(run: _Run, sources: list[Source], configs: list[Config]) -
         return None
     json_format = run.args.format == "json"
     with ProcessPoolExecutor(max_workers=cpus, mp_context=mp.get_context("fork")) as pool:
-        jobs = [pool.submit(_analyze_records, s.path, s.text, config, json_format)
-                for s, config in zip(sources, configs)]
+        jobs = [pool.submit(_analyze_records, s.path, s.text, check, json_format)
+                for s, check in zip(sources, checkers)]
         return [job.result() for job in jobs]
 
 
-def _check_source(run: _Run, source: Source, config: Config, json_findings: list[dict[str, Any]],
+def _check_source(run: _Run, source: Source, check: Checker, json_findings: list[dict[str, Any]],
                   records: list[_Record] | None = None) -> None:
     run.files += 1
     if source.invalid_utf8_at is not None:
         _warn_invalid_utf8(source, run.fixing)
     if records is None:
-        analysis = _fix_source(run, source, config) if run.fixing else analyze(source.text, config)
+        analysis = _fix_source(run, source, check) if run.fixing else check(source.text)
         records = _records(source.path, analysis, run.args.format == "json")
     if run.args.diff or not records:
         return
@@ -446,10 +477,10 @@ def _check(argv: Sequence[str]) -> int:
             sources.append(_read(item.path, item.location))
         except OSError as error:
             run.error(item.path, str(error.strerror or error))
-    configs = [run.config_for(source) for source in sources]
-    computed = _parallel_records(run, sources, configs)
+    checkers = [run.checker_for(source) for source in sources]
+    computed = _parallel_records(run, sources, checkers)
     for at, source in enumerate(sources):
-        _check_source(run, source, configs[at], json_findings, computed[at] if computed is not None else None)
+        _check_source(run, source, checkers[at], json_findings, computed[at] if computed is not None else None)
     if args.format == "json" and not args.diff:
         print(json.dumps(json_findings, indent=2), file=run.report)
     _summarize(run)
@@ -614,7 +645,7 @@ def _context(argv: Sequence[str]) -> int:
     # Imported here so that `dockls --check` never pays for the context walker.
     import time
 
-    from dockls.buildcontext import ContextCache, context_for, report_json, report_lines
+    from dockls.buildcontext import ContextCache, report_json, report_lines
 
     parser = argparse.ArgumentParser(
         prog="dockls context",

@@ -37,10 +37,10 @@ def is_ignore_file(path: str | Path) -> bool:
     return name in (".dockerignore", ".containerignore") or fnmatch.fnmatch(name, "*.dockerignore")
 
 
-def find_dockerfiles(root: Path) -> Iterator[Path]:
-    """Dockerfiles under ``root``, sorted, skipping VCS, dependency and cache folders."""
+def find_inputs(root: Path) -> Iterator[Path]:
+    """Dockerfiles and ignore files under ``root``, sorted, skipping VCS, dependency and cache folders."""
     for folder, dirs, names in os.walk(root):
         dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS)
         for name in sorted(names):
-            if is_dockerfile(name):
+            if is_dockerfile(name) or is_ignore_file(name):
                 yield Path(folder) / name

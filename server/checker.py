@@ -1,0 +1,39 @@
+"""How one document is checked: as a Dockerfile or as an ignore file, with its configuration and
+the build context on disk it belongs to. Both adapters (CLI and language server) check through it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from dockls.buildcontext import context_for, contexts_using
+from dockls.engine import Analysis, Config, IgnoreAnalysis, analyze, analyze_ignore
+from dockls.model import Model
+
+Checked = Analysis | IgnoreAnalysis
+
+
+@dataclass(frozen=True)
+class Checker:
+    """Plain data, so that worker processes can be given one."""
+
+    config: Config
+    location: Path | None = None  # None: not a file on disk (stdin, unsaved), so no build context
+    context_root: Path | None = None  # the configured context root, if any
+    ignore_file: bool = False
+
+    def __call__(self, text: str) -> Checked:
+        if self.ignore_file:
+            contexts = contexts_using(self.location, lambda _: self.context_root) if self.location else []
+            dockerfiles = [Model.from_text(_read_text(c.dockerfile), c) for c in contexts if c.dockerfile]
+            return analyze_ignore(text, self.config, context=contexts[0] if contexts else None,
+                                  dockerfiles=dockerfiles)
+        context = context_for(self.location, self.context_root) if self.location is not None else None
+        return analyze(text, self.config, context=context)
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_bytes().decode("utf-8", errors="replace")
+    except OSError:
+        return ""
