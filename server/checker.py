@@ -28,7 +28,9 @@ class Checker:
             dockerfiles = [Model.from_text(_read_text(c.dockerfile), c) for c in contexts if c.dockerfile]
             return analyze_ignore(text, self.config, context=contexts[0] if contexts else None,
                                   dockerfiles=dockerfiles)
-        context = context_for(self.location, self.context_root) if self.location is not None else None
+        # A document whose folder does not exist (yet) has no build context on disk to speak of.
+        on_disk = self.location is not None and self.location.parent.is_dir()
+        context = context_for(self.location, self.context_root) if on_disk and self.location else None
         return analyze(text, self.config, context=context)
 
 

@@ -1,7 +1,9 @@
 """The language server: translates between LSP and the engine, and contains no rule logic.
 
-* Documents are Dockerfiles (by language id or file name) and ignore files (accepted, not analysed
-  yet). The server keeps its own copy of each text and applies incremental changes with
+* Documents are Dockerfiles (by language id or file name) and ignore files; each is checked with its
+  configuration and the build context on disk it belongs to (``dockls.checker``), and file events
+  (configuration, ignore and compose files, files created or deleted) re-check the open documents.
+  The server keeps its own copy of each text and applies incremental changes with
   :class:`~dockls.text.LineIndex` in the negotiated position encoding. pygls' document store is
   switched off: it splits lines with ``str.splitlines``, which also breaks at ``\\f``, ``\\v``,
   ``\\x1c``-``\\x1e``, ``\\x85``, ``\\u2028`` and ``\\u2029``, so its line numbers disagree with the
@@ -40,8 +42,10 @@ from pygls.protocol import LanguageServerProtocol, lsp_method
 from pygls.uris import to_fs_path
 
 from dockls import __version__
+from dockls.buildcontext import invalidate
+from dockls.checker import Checked, Checker
 from dockls.config import EDITOR_KEYS, ConfigError, Configuration, Layer, kebab, layer_from_mapping
-from dockls.engine import Analysis, Config, all_rules, analyze
+from dockls.engine import Analysis, all_rules, analyze
 from dockls.files import is_dockerfile, is_ignore_file
 from dockls.fixes import fix_all, safe_fixes
 from dockls.model import Model
@@ -71,7 +75,15 @@ _SEVERITIES = {
 # Where the editor's settings go among the configuration files' (see dockls.config).
 PREFERENCES = ("editorFirst", "filesystemFirst", "editorOnly")
 # Configuration files whose changes re-check the open Dockerfiles.
-WATCHED_CONFIG_FILES = ("**/.dockls.toml", "**/pyproject.toml", "**/.hadolint.yaml", "**/.hadolint.yml")
+# Files whose changes re-check the open documents: configuration, ignore and compose files, and any
+# file created or deleted (the build contexts' contents).
+WATCHED_FILES = (
+    "**/.dockls.toml", "**/pyproject.toml", "**/.hadolint.yaml", "**/.hadolint.yml",
+    "**/.dockerignore", "**/*.dockerignore", "**/.containerignore",
+    "**/compose.yaml", "**/compose.yml", "**/docker-compose.yaml", "**/docker-compose.yml",
+)
+# Debounce for re-checking after file events: an `npm install` creates thousands in bursts.
+RECHECK_DELAY = 0.3
 _ENCODINGS: dict[str, Encoding] = {"utf-8": "utf-8", "utf-16": "utf-16", "utf-32": "utf-32"}
 
 DocumentKind = Literal["dockerfile", "ignore"]
@@ -87,9 +99,9 @@ class Analysed:
     version: int | None
     revision: int
     generation: int
-    config: Config
+    checker: Checker  # how it was checked: configuration and build context
     lines: LineIndex
-    analysis: Analysis  # the engine's result: syntax tree, model and findings
+    analysis: Checked  # the engine's result: syntax tree (or ignore file), model and findings
     findings: list[Finding]
     diagnostics: list[lsp.Diagnostic]
     result_id: str
@@ -277,6 +289,7 @@ class DocklsServer(LanguageServer):
         self.generation = 0  # bumped on every configuration change
         self.encoding: Encoding = "utf-16"
         self.pull = False  # the client pulls diagnostics, so none are pushed
+        self._recheck: asyncio.TimerHandle | None = None
         # Code actions of dockls.features (refactorings), asked by the one codeAction handler.
         self.action_providers: list[ActionProvider] = []
         self._results = 0
@@ -284,6 +297,7 @@ class DocklsServer(LanguageServer):
         self.feature(lsp.INITIALIZED)(initialized)
         self.feature(lsp.WORKSPACE_DID_CHANGE_CONFIGURATION)(did_change_configuration)
         self.feature(lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES)(did_change_watched_files)
+        self.feature(lsp.TEXT_DOCUMENT_DID_SAVE)(did_save)
         self.feature(lsp.TEXT_DOCUMENT_DID_OPEN)(did_open)
         self.feature(lsp.TEXT_DOCUMENT_DID_CHANGE)(did_change)
         self.feature(lsp.TEXT_DOCUMENT_DID_CLOSE)(did_close)
@@ -318,9 +332,10 @@ class DocklsServer(LanguageServer):
             before=layers if files_first else [], after=[] if files_first else layers,
             isolated=editor.preference == "editorOnly", roots=self.roots(), cache=self.configuration.cache)
 
-    def config_for(self, doc: Document) -> Config:
-        """The document's configuration: its configuration files (when it is a file) and the editor's
-        settings. Problems with them are shown once each, and never stop the analysis."""
+    def checker_for(self, doc: Document) -> Checker:
+        """How the document is checked: its configuration files (when it is a file) and the editor's
+        settings, and its build context. Configuration problems are shown once each, and never stop
+        the analysis."""
         path = document_path(doc.uri)
         resolved = self.configuration.for_path(path) if path is not None else self.configuration.for_no_file()
         for error in resolved.errors:
@@ -331,7 +346,7 @@ class DocklsServer(LanguageServer):
             if warning not in self.reported:
                 self.reported.add(warning)
                 self.log_to_client(f"dockls: {warning}")
-        return resolved.config
+        return Checker(resolved.config, path, resolved.context, doc.kind == "ignore")
 
     def show_message(self, message: str) -> None:
         log.warning("%s", message)
@@ -339,6 +354,12 @@ class DocklsServer(LanguageServer):
             self.window_show_message(lsp.ShowMessageParams(type=lsp.MessageType.Warning, message=message))
         except Exception:  # the client went away: stderr already has it
             log.debug("could not show a message to the client", exc_info=True)
+
+    def recheck_soon(self) -> None:
+        """Re-check everything once the current burst of file events is over."""
+        if self._recheck is not None:
+            self._recheck.cancel()
+        self._recheck = asyncio.get_running_loop().call_later(RECHECK_DELAY, self.recheck_all)
 
     def recheck_all(self) -> None:
         """After a configuration change: the client pulls again (when it can be told to), or the open
@@ -349,8 +370,7 @@ class DocklsServer(LanguageServer):
                 self.workspace_diagnostic_refresh(None)
             return
         for doc in self.documents.values():
-            if doc.kind == "dockerfile":
-                self.schedule(doc)
+            self.schedule(doc)
 
     def publish(self, uri: str, diagnostics: list[lsp.Diagnostic], version: int | None) -> None:
         try:
@@ -368,18 +388,18 @@ class DocklsServer(LanguageServer):
         try:
             while not doc.closed:
                 text, version, revision = doc.text, doc.version, doc.revision
-                generation, config = self.generation, self.config_for(doc)
+                generation, checker = self.generation, self.checker_for(doc)
                 try:
                     analysis, lines, diagnostics = await asyncio.to_thread(
-                        _diagnose, text, config, self.encoding, doc.uri)
+                        _diagnose, text, checker, self.encoding, doc.uri)
                 except Exception:
                     log.exception("analysing %s failed", doc.uri)
                     self.log_to_client(f"dockls: analysing {doc.uri} failed (see the server's stderr)")
-                    analysis, lines, diagnostics = analyze("", config, rules=()), LineIndex(text), []
+                    analysis, lines, diagnostics = analyze("", checker.config, rules=()), LineIndex(text), []
                 if doc.closed or (revision, generation) != (doc.revision, self.generation):
                     continue  # the text or the configuration changed meanwhile: this result is stale
                 self._results += 1
-                doc.analysed = Analysed(text, version, revision, generation, config, lines, analysis,
+                doc.analysed = Analysed(text, version, revision, generation, checker, lines, analysis,
                                         analysis.findings, diagnostics, result_id=str(self._results))
                 doc.lines = lines
                 if not self.pull:
@@ -421,10 +441,10 @@ def register_features(server: DocklsServer) -> None:
         importlib.import_module(f"dockls.features.{info.name}").register(server)
 
 
-def _diagnose(text: str, config: Config, encoding: Encoding,
-              uri: str) -> tuple[Analysis, LineIndex, list[lsp.Diagnostic]]:
+def _diagnose(text: str, checker: Checker, encoding: Encoding,
+              uri: str) -> tuple[Checked, LineIndex, list[lsp.Diagnostic]]:
     """Runs in a worker thread: the analysis and the diagnostics of its findings (aligned by index)."""
-    analysis = analyze(text, config)
+    analysis = checker(text)
     lines = LineIndex(text)
     return analysis, lines, [to_diagnostic(finding, lines, encoding, uri) for finding in analysis.findings]
 
@@ -432,8 +452,8 @@ def _diagnose(text: str, config: Config, encoding: Encoding,
 async def fixed_text(analysed: Analysed) -> str:
     """The analysed text with every safe fix applied (computed once per analysis, in a worker thread)."""
     if analysed.fixed_text is None:
-        config = analysed.config
-        fixed, _ = await asyncio.to_thread(fix_all, analysed.text, lambda text: analyze(text, config).findings)
+        checker = analysed.checker
+        fixed, _ = await asyncio.to_thread(fix_all, analysed.text, lambda text: checker(text).findings)
         analysed.fixed_text = fixed
     return analysed.fixed_text
 
@@ -452,7 +472,9 @@ def initialize(ls: DocklsServer, params: lsp.InitializeParams) -> None:
 
 async def initialized(ls: DocklsServer, params: lsp.InitializedParams) -> None:
     if get_capability(ls.client_capabilities, "workspace.did_change_watched_files.dynamic_registration", False):
-        watchers = [lsp.FileSystemWatcher(glob_pattern=pattern) for pattern in WATCHED_CONFIG_FILES]
+        watchers = [lsp.FileSystemWatcher(glob_pattern=pattern) for pattern in WATCHED_FILES]
+        watchers.append(lsp.FileSystemWatcher(glob_pattern="**/*",
+                                              kind=lsp.WatchKind.Create | lsp.WatchKind.Delete))
         registration = lsp.Registration(id="dockls-config-files", method=lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES,
                                         register_options=lsp.DidChangeWatchedFilesRegistrationOptions(watchers))
         try:
@@ -488,8 +510,22 @@ async def did_change_configuration(ls: DocklsServer, params: lsp.DidChangeConfig
 
 
 def did_change_watched_files(ls: DocklsServer, params: lsp.DidChangeWatchedFilesParams) -> None:
-    # Configuration files are re-read when their modification time changes; re-check with them.
-    ls.recheck_all()
+    # Configuration files are re-read when their modification time changes; walks of the build
+    # contexts holding a changed file are dropped. Then everything is checked again, once per burst.
+    for change in params.changes:
+        path = document_path(change.uri)
+        if path is not None:
+            invalidate(path)
+    ls.recheck_soon()
+
+
+def did_save(ls: DocklsServer, params: lsp.DidSaveTextDocumentParams) -> None:
+    # A saved ignore file changes what the Dockerfiles that use it send (for clients without watchers).
+    doc = ls.documents.get(params.text_document.uri)
+    path = document_path(params.text_document.uri)
+    if doc is not None and doc.kind == "ignore" and path is not None:
+        invalidate(path)
+        ls.recheck_soon()
 
 
 def did_open(ls: DocklsServer, params: lsp.DidOpenTextDocumentParams) -> None:
@@ -502,8 +538,7 @@ def did_open(ls: DocklsServer, params: lsp.DidOpenTextDocumentParams) -> None:
         previous.closed = True
     doc = Document(item.uri, kind, item.text, item.version)
     ls.documents[item.uri] = doc
-    if kind == "dockerfile":
-        ls.schedule(doc)
+    ls.schedule(doc)
 
 
 def did_change(ls: DocklsServer, params: lsp.DidChangeTextDocumentParams) -> None:
@@ -515,8 +550,7 @@ def did_change(ls: DocklsServer, params: lsp.DidChangeTextDocumentParams) -> Non
         doc.lines = None
     doc.version = params.text_document.version
     doc.revision += 1
-    if doc.kind == "dockerfile":
-        ls.schedule(doc)
+    ls.schedule(doc)
 
 
 def did_close(ls: DocklsServer, params: lsp.DidCloseTextDocumentParams) -> None:
@@ -524,14 +558,14 @@ def did_close(ls: DocklsServer, params: lsp.DidCloseTextDocumentParams) -> None:
     if doc is None:
         return
     doc.closed = True
-    if doc.kind == "dockerfile" and not ls.pull:
+    if not ls.pull:
         ls.publish(doc.uri, [], None)
 
 
 async def document_diagnostic(ls: DocklsServer,
                               params: lsp.DocumentDiagnosticParams) -> lsp.DocumentDiagnosticReport:
     doc = ls.documents.get(params.text_document.uri)
-    analysed = await ls.current(doc) if doc is not None and doc.kind == "dockerfile" else None
+    analysed = await ls.current(doc) if doc is not None else None
     if analysed is None:
         return lsp.RelatedFullDocumentDiagnosticReport(items=[])
     if params.previous_result_id == analysed.result_id:
@@ -541,7 +575,7 @@ async def document_diagnostic(ls: DocklsServer,
 
 async def code_action(ls: DocklsServer, params: lsp.CodeActionParams) -> list[lsp.CodeAction] | None:
     doc = ls.documents.get(params.text_document.uri)
-    analysed = await ls.current(doc) if doc is not None and doc.kind == "dockerfile" else None
+    analysed = await ls.current(doc) if doc is not None else None
     if analysed is None:
         return None
     only = params.context.only
@@ -562,6 +596,8 @@ async def code_action(ls: DocklsServer, params: lsp.CodeActionParams) -> list[ls
                 title=fix.title, kind=lsp.CodeActionKind.QuickFix, diagnostics=[diagnostic],
                 is_preferred=fix is preferred, edit=edit(fix.edits),
             ) for fix in finding.fixes)
+            if not isinstance(analysed.analysis, Analysis):
+                continue  # pragmas are Dockerfile comments: nothing to offer in an ignore file
             tree = analysed.analysis.tree
             ignores = (ignore_here(analysed.text, tree, finding), ignore_in_file(analysed.text, tree, finding))
             actions.extend(lsp.CodeAction(

@@ -193,18 +193,17 @@ async def test_close_clears_diagnostics(vscode: RecordingClient) -> None:
     assert list(vscode.publications(uri)[-1].diagnostics) == []
 
 
-async def test_other_documents_get_no_diagnostics(vscode: RecordingClient) -> None:
+async def test_ignore_files_are_checked_and_other_documents_are_not(vscode: RecordingClient) -> None:
     ignore = uri_of(".dockerignore")
     python = uri_of("Dockerfile.py")
-    open_doc(vscode, ignore, "node_modules\n\x00\n", language_id="ignore")
+    open_doc(vscode, ignore, "node_modules\n[\n", language_id="ignore")
     open_doc(vscode, python, "LABEL broken\n", language_id="python")
-    for uri in (ignore, python):
-        assert await actions_at(vscode, uri, whole("x")) == []
-    # A Dockerfile opened afterwards is analysed: the two above were accepted or skipped, not queued.
+    assert [d.code for d in await published(vscode, ignore, 1)] == [rule_id("dockerignore-syntax")]
+    assert await actions_at(vscode, python, whole("x")) == []
+    # A Dockerfile opened afterwards is analysed: the Python file was skipped, not queued.
     uri = uri_of("Dockerfile")
     open_doc(vscode, uri, WIDE)
     assert len(await published(vscode, uri, 1)) == 1
-    assert not vscode.publications(ignore)
     assert not vscode.publications(python)
 
 
