@@ -54,6 +54,7 @@ if TYPE_CHECKING:
 
 DEFAULT_MAX_FILES = 200_000
 DEFAULT_MAX_SECONDS = 2.0
+DEFAULT_LARGE_THRESHOLD = 50_000_000
 
 COMPOSE_NAMES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
 COMPOSE_PARENT_LEVELS = 3  # compose files are searched in the Dockerfile's directory and this many above it
@@ -333,6 +334,8 @@ class BuildContext:
     max_files: int = DEFAULT_MAX_FILES
     max_seconds: float = DEFAULT_MAX_SECONDS
     cache: ContextCache = field(default_factory=lambda: CACHE, repr=False, compare=False)
+    # Bytes sent above which a context counts as large (configuration key `max-context-size`).
+    large_threshold: int = DEFAULT_LARGE_THRESHOLD
 
     @property
     def ignore(self) -> IgnoreFile | None:

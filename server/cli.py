@@ -312,7 +312,8 @@ class _Run:
         if resolved.errors:
             self.failed = True
         name = source.location.name if source.location is not None else (self.args.stdin_filename or "")
-        return Checker(resolved.config, source.location, resolved.context, is_ignore_file(name))
+        return Checker(resolved.config, source.location, resolved.context, is_ignore_file(name),
+                       resolved.max_context_size)
 
 
 def _config_path(source: Source, stdin_filename: str | None) -> Path | None:

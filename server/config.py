@@ -57,7 +57,10 @@ HADOLINT_LEVELS: Mapping[str, Severity] = {
     "style": Severity.HINT,
 }
 # Keys a dockls layer understands (editor settings may spell them in camelCase).
-_KEYS = frozenset({"select", "extend-select", "ignore", "rules", "per-file-ignores", "hadolint-config", "context"})
+_KEYS = frozenset({"select", "extend-select", "ignore", "rules", "per-file-ignores", "hadolint-config", "context",
+                   "max-context-size"})
+_SIZE_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kKmMgG]?)i?[bB]?\s*$")
+_SIZE_UNITS = {"": 1, "k": 1_000, "m": 1_000_000, "g": 1_000_000_000}
 # Editor-only keys, read by the language server itself.
 EDITOR_KEYS = frozenset({"configuration-preference"})
 
@@ -117,6 +120,7 @@ class Layer:
     severities: Mapping[str, Severity | None] = field(default_factory=dict)
     per_file_ignores: tuple[PathIgnore, ...] = ()
     contexts: tuple[ContextRoot, ...] = ()
+    max_context_size: int | None = None  # bytes; large-build-context's threshold
     hadolint_config: bool | None = None  # whether .hadolint.yaml files are read (default: yes)
     warnings: tuple[str, ...] = ()
 
@@ -208,9 +212,21 @@ def layer_from_mapping(data: Mapping[str, Any], source: str, base: Path | None) 
         severities=builder.severities(values.get("rules", {})),
         per_file_ignores=builder.path_ignores(values.get("per-file-ignores", {}), base),
         contexts=builder.contexts(values.get("context", {}), base),
+        max_context_size=_size(values["max-context-size"]) if "max-context-size" in values else None,
         hadolint_config=hadolint,
         warnings=tuple(builder.warnings),
     )
+
+
+def _size(value: object) -> int:
+    """Bytes, from a number or a size like "50 MB" or "1.5GB" (decimal units, as sizes are shown)."""
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return value
+    match = _SIZE_RE.match(value) if isinstance(value, str) else None
+    if match is None or float(match.group(1)) <= 0:
+        raise ConfigError(f"'max-context-size' must be a positive number of bytes or a size like \"50 MB\", "
+                          f"not {value!r}")
+    return int(float(match.group(1)) * _SIZE_UNITS[match.group(2).lower()])
 
 
 def _equivalents(hadolint_ids: Iterable[object]) -> tuple[str, ...]:
@@ -368,6 +384,7 @@ class Resolved:
     errors: tuple[str, ...] = ()  # configuration files that could not be used
     warnings: tuple[str, ...] = ()
     context: Path | None = None  # the configured build context root, if any
+    max_context_size: int | None = None  # the configured large-build-context threshold, if any
 
 
 def context_root(layers: Sequence[Layer], path: Path, roots: Sequence[Path] = ()) -> Path | None:
@@ -468,7 +485,8 @@ class Configuration:
         used = tuple(Path(layer.source) for layer in (hadolint, dockls) if layer is not None)
         warnings = tuple(f"{layer.source}: {warning}" for layer in layers for warning in layer.warnings)
         context = context_root(layers, absolute, self.roots) if absolute is not None else None
-        return Resolved(config, used, settings, tuple(errors), warnings, context)
+        size = next((layer.max_context_size for layer in reversed(layers) if layer.max_context_size), None)
+        return Resolved(config, used, settings, tuple(errors), warnings, context, size)
 
     def for_no_file(self) -> Resolved:
         """The configuration of a document that is not a file (e.g. unsaved): no files apply."""

@@ -29,11 +29,18 @@ def render_rule(rule: Rule) -> str:
         f"| {rule.id} | `{rule.name}` | {rule.severity.value} | {rule.category} | {rule.fix.value} "
         f"| {equivalents} |",
         "",
-        f"Suppress with `# dockls ignore={rule.name}` on the line above the instruction, or for the whole "
-        f"file with `# dockls global ignore={rule.name}`.",
+        _suppression(rule),
         "",
     ]
     return "\n".join(header) + "\n" + rule.doc.strip() + "\n"
+
+
+def _suppression(rule: Rule) -> str:
+    if rule.target == "dockerignore":
+        return (f"It checks ignore files, which have no suppression comments: turn it off with "
+                f"`ignore = [\"{rule.name}\"]` in the [configuration](../configuration.md).")
+    return (f"Suppress with `# dockls ignore={rule.name}` on the line above the instruction, or for the whole "
+            f"file with `# dockls global ignore={rule.name}`.")
 
 
 def rule_table(link_prefix: str) -> str:

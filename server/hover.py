@@ -4,7 +4,9 @@
 and a markdown text: base images (sizes, smaller variants, lifecycle, registry page), stage names,
 instruction keywords and flags (``--mount`` types and options included), ``$VAR`` references (where
 they are declared and their value there), parser directives, and the diagnostics at that place.
-Everything is computed from the model of one text: no I/O, nothing guessed about unknown images.
+Everything is computed from the model of one text: no I/O, nothing guessed about unknown images —
+except a whole-context ``COPY .``, which shows what the model's build context sends
+(``dockls.contexthover``, from the cached walk of the context).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from dockls import images
+from dockls.contexthover import copy_hover
 from dockls.images import DOCKER_HUB, ImageRef
 from dockls.instructions import (
     DIRECTIVES,
@@ -92,6 +95,11 @@ def token_hover(model: Model, offset: int) -> HoverResult | None:
 
 
 def _instruction_hover(model: Model, holder: Instruction, target: Instruction, offset: int) -> HoverResult | None:
+    if model.context is not None and target.keyword in ("COPY", "ADD"):
+        copied = copy_hover(model, offset)  # `COPY .`: what the build context sends
+        if copied is not None:
+            keyword = keyword_markdown(target.keyword) if copied.span == target.keyword_span else None
+            return HoverResult(copied.span, SEPARATOR.join(part for part in (copied.markdown, keyword) if part))
     for inst in (holder, target) if holder is not target else (target,):
         if offset in inst.keyword_span:
             text = keyword_markdown(inst.keyword)

@@ -49,7 +49,7 @@ from dockls.engine import Analysis, all_rules, analyze
 from dockls.files import is_dockerfile, is_ignore_file
 from dockls.fixes import fix_all, safe_fixes
 from dockls.model import Model
-from dockls.rule import Edit, Finding, Severity
+from dockls.rule import Edit, Finding, NewFile, Severity
 from dockls.suppressions import ignore_here, ignore_in_file
 from dockls.text import Encoding, LineIndex, Span
 
@@ -346,7 +346,7 @@ class DocklsServer(LanguageServer):
             if warning not in self.reported:
                 self.reported.add(warning)
                 self.log_to_client(f"dockls: {warning}")
-        return Checker(resolved.config, path, resolved.context, doc.kind == "ignore")
+        return Checker(resolved.config, path, resolved.context, doc.kind == "ignore", resolved.max_context_size)
 
     def show_message(self, message: str) -> None:
         log.warning("%s", message)
@@ -430,6 +430,21 @@ class DocklsServer(LanguageServer):
             identifier = lsp.OptionalVersionedTextDocumentIdentifier(uri=uri, version=version)
             return lsp.WorkspaceEdit(document_changes=[lsp.TextDocumentEdit(identifier, list(text_edits))])
         return lsp.WorkspaceEdit(changes={uri: text_edits})
+
+    def creating_edit(self, new_files: Sequence[NewFile]) -> lsp.WorkspaceEdit | None:
+        """Files to create with their content; None when the client cannot create files (or one of
+        them exists: a fix never overwrites)."""
+        operations = get_capability(self.client_capabilities, "workspace.workspace_edit.resource_operations", [])
+        if lsp.ResourceOperationKind.Create not in (operations or []) or any(f.path.exists() for f in new_files):
+            return None
+        changes: list[lsp.TextDocumentEdit | lsp.CreateFile | lsp.RenameFile | lsp.DeleteFile] = []
+        for new in new_files:
+            uri = new.path.as_uri()
+            changes.append(lsp.CreateFile(uri=uri, options=lsp.CreateFileOptions(ignore_if_exists=True)))
+            start = lsp.Position(0, 0)
+            changes.append(lsp.TextDocumentEdit(lsp.OptionalVersionedTextDocumentIdentifier(uri=uri, version=None),
+                                                [lsp.TextEdit(lsp.Range(start, start), new.text)]))
+        return lsp.WorkspaceEdit(document_changes=changes)
 
 
 def register_features(server: DocklsServer) -> None:
@@ -592,10 +607,12 @@ async def code_action(ls: DocklsServer, params: lsp.CodeActionParams) -> list[ls
             if finding.span.start > wanted.end or wanted.start > finding.span.end:
                 continue
             preferred = next((fix for fix in finding.fixes if fix.safe), None)
-            actions.extend(lsp.CodeAction(
-                title=fix.title, kind=lsp.CodeActionKind.QuickFix, diagnostics=[diagnostic],
-                is_preferred=fix is preferred, edit=edit(fix.edits),
-            ) for fix in finding.fixes)
+            for fix in finding.fixes:
+                change = ls.creating_edit(fix.new_files) if fix.new_files else edit(fix.edits)
+                if change is not None:
+                    actions.append(lsp.CodeAction(
+                        title=fix.title, kind=lsp.CodeActionKind.QuickFix, diagnostics=[diagnostic],
+                        is_preferred=fix is preferred, edit=change))
             if not isinstance(analysed.analysis, Analysis):
                 continue  # pragmas are Dockerfile comments: nothing to offer in an ignore file
             tree = analysed.analysis.tree

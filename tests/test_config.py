@@ -321,3 +321,26 @@ def test_context_root_from_files_and_editor_settings(tmp_path: Path) -> None:
     assert Configuration(after=[editor], roots=[tmp_path]).for_path(top).context == tmp_path / "services"
     with pytest.raises(ConfigError):
         layer_from_mapping({"context": 3}, "x", None)
+
+
+@pytest.mark.parametrize(("value", "size"), [
+    (1000, 1000), ("50 MB", 50_000_000), ("1.5GB", 1_500_000_000), ("200kB", 200_000), ("12", 12), ("3 MiB", 3_000_000),
+])
+def test_max_context_size(tmp_path: Path, value: object, size: int) -> None:
+    write(tmp_path / ".dockls.toml", f"max-context-size = {value!r}\n".replace("'", '"'))
+    assert Configuration().for_path(write(tmp_path / "Dockerfile", DOCKERFILE)).max_context_size == size
+
+
+@pytest.mark.parametrize("value", ["big", 0, -1, True, "0 MB", [1]])
+def test_max_context_size_must_be_a_size(value: object) -> None:
+    with pytest.raises(ConfigError, match="max-context-size"):
+        layer_from_mapping({"max-context-size": value}, "x", None)
+
+
+def test_max_context_size_reaches_the_rule(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write(tmp_path / ".dockls.toml", 'max-context-size = "1 kB"\nselect = ["large-build-context"]\n')
+    write(tmp_path / "data.bin", "x" * 5000)
+    dockerfile = write(tmp_path / "Dockerfile", "FROM alpine:3.20\nCOPY . /app\n")
+    main(["--check", "--format", "json", str(dockerfile)])
+    (finding,) = json.loads(capsys.readouterr().out)
+    assert finding["name"] == "large-build-context" and "more than 1 kB" in finding["message"]
