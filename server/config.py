@@ -197,7 +197,8 @@ def layer_from_mapping(data: Mapping[str, Any], source: str, base: Path | None) 
     """A layer from a ``[tool.dockls]`` table, a ``.dockls.toml`` or the editor's ``dockls`` section.
     Raises ConfigError when a known key has the wrong type; unknown keys and rules become warnings."""
     builder = _LayerBuilder(source)
-    values = {kebab(str(key)): value for key, value in data.items()}
+    # null is "not set" (VS Code sends it for settings the user never set).
+    values = {kebab(str(key)): value for key, value in data.items() if value is not None}
     for key in sorted(values.keys() - _KEYS - EDITOR_KEYS):
         builder.warnings.append(f"unknown setting {key!r}")
     select = builder.rule_ids(values["select"], "select") if "select" in values else None
