@@ -46,6 +46,8 @@ def timed(command: Sequence[str], cwd: Path) -> tuple[float, int | None]:
         findings = json.loads(result.stdout)
     except ValueError:
         return elapsed, None
+    if isinstance(findings, dict):  # dockls: {"version": 1, "findings": [...]}; hadolint: a bare array
+        findings = findings.get("findings")
     return elapsed, len(findings) if isinstance(findings, list) else None
 
 

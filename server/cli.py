@@ -19,13 +19,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from dockls import __version__
+from dockls import __version__, reporters
 from dockls.buildcontext import context_for, invalidate
 from dockls.checker import Checked, Checker
 from dockls.config import Configuration, Layer, Resolved, rules_named
 from dockls.engine import all_rules
 from dockls.files import find_inputs, is_ignore_file
 from dockls.fixes import OverlappingEdits, fix_all
+from dockls.reporters import Report
+from dockls.reporters import fix_kind as fix_kind  # re-exported: tests and tools import it from here
 from dockls.rule import Finding, NewFile, Severity
 from dockls.syntax import Instruction, parse
 from dockls.text import LineIndex, Span
@@ -111,37 +113,6 @@ def _range(index: LineIndex, span: Span) -> dict[str, dict[str, int]]:
     return {"start": _position(index, span.start), "end": _position(index, span.end)}
 
 
-def fix_kind(finding: Finding) -> str:
-    """What ``--fix`` can do for this finding: "safe", "unsafe" (code action only) or "none"."""
-    if any(fix.safe for fix in finding.fixes):
-        return "safe"
-    return "unsafe" if finding.fixes else "none"
-
-
-def _one_line(message: str) -> str:
-    return " ".join(message.splitlines())
-
-
-def _text_line(path: str, index: LineIndex, finding: Finding) -> str:
-    line, column = index.position(finding.span.start, "utf-32")
-    rule = finding.rule
-    return f"{path}:{line + 1}:{column + 1}: {rule.id} {rule.name} {_one_line(finding.message)}"
-
-
-def _json_finding(path: str, index: LineIndex, finding: Finding) -> dict[str, Any]:
-    return {
-        "path": path,
-        "range": _range(index, finding.span),
-        "id": finding.rule.id,
-        "name": finding.rule.name,
-        "severity": finding.effective_severity.value,
-        "message": finding.message,
-        "fix": fix_kind(finding),
-        "url": finding.rule.url,
-        "related": [{"range": _range(index, item.span), "message": item.message} for item in finding.related],
-    }
-
-
 def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
@@ -216,7 +187,22 @@ def _check_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--diff", action="store_true", help="print the safe fixes as a unified diff instead of writing them"
     )
-    parser.add_argument("--format", choices=("text", "json"), default="text", help="output format")
+    parser.add_argument(
+        "--format", action=_FormatAction, choices=FORMATS, dest="outputs", metavar="FORMAT",
+        help=f"output format: {', '.join(FORMATS)} (default: text); may be given more than once, each with "
+        "its own --output",
+    )
+    parser.add_argument(
+        "--output", action=_OutputAction, dest="outputs", metavar="FILE",
+        help="write the report of the --format before it (or, before any --format, of the first one) to FILE",
+    )
+    parser.add_argument(
+        "--statistics", action="store_true",
+        help="print how many findings each rule has instead of the findings (text and concise formats)",
+    )
+    parser.add_argument("--quiet", "-q", action="store_true", help="no summary line on stderr: only the findings")
+    parser.add_argument("--exit-zero", action="store_true",
+                        help="exit with 0 even when there are findings (2 still means an error)")
     parser.add_argument(
         "--severity-threshold", choices=[s.value for s in Severity], default=Severity.WARNING.value,
         help="exit with 1 when a finding has this severity or a higher one (default: warning)",
@@ -246,6 +232,55 @@ def _check_parser() -> argparse.ArgumentParser:
         "--stdin-filename", metavar="NAME", help="the path to show for '-' (and read stdin when no PATH)"
     )
     return parser
+
+
+FORMATS = ("text", "concise", "json", "sarif", "github", "gitlab", "checkstyle", "junit")
+
+
+class _FormatAction(argparse.Action):
+    """Collects --format and --output in command-line order as [format, file] pairs (see docs/cli.md)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any,
+                 option_string: str | None = None) -> None:
+        pairs: list[list[str | None]] = getattr(namespace, "outputs", None) or []
+        if len(pairs) == 1 and pairs[0][0] is None:  # an --output given before any --format
+            pairs[0][0] = values
+        else:
+            pairs.append([values, None])
+        namespace.outputs = pairs
+
+
+class _OutputAction(argparse.Action):
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any,
+                 option_string: str | None = None) -> None:
+        pairs: list[list[str | None]] = getattr(namespace, "outputs", None) or []
+        if not pairs:
+            pairs.append([None, values])
+        elif pairs[-1][1] is not None:
+            parser.error(f"--output {values}: --format {pairs[-1][0] or 'text'} already has an --output")
+        else:
+            pairs[-1][1] = values
+        namespace.outputs = pairs
+
+
+def _outputs(args: argparse.Namespace) -> list[tuple[str, str | None]]:
+    """(format, file or None for stdout) pairs; text to stdout when no --format is given."""
+    pairs: list[list[str | None]] = getattr(args, "outputs", None) or [["text", None]]
+    return [(output_format or "text", output) for output_format, output in pairs]
+
+
+def _check_outputs(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    outputs = _outputs(args)
+    to_stdout = [output_format for output_format, output in outputs if output is None]
+    if len(to_stdout) > 1:
+        parser.error(f"--format {' and --format '.join(to_stdout)} would both write to stdout: give all but one "
+                     "an --output FILE")
+    files = [os.path.realpath(output) for _, output in outputs if output is not None]
+    if len(set(files)) < len(files):
+        parser.error("--output: two formats write to the same file")
+    tables = [output_format for output_format, _ in outputs if output_format not in ("text", "concise")]
+    if args.statistics and tables:
+        parser.error(f"--statistics prints a table: it cannot be written as --format {tables[0]}")
 
 
 def _rule_ids(parser: argparse.ArgumentParser, values: Sequence[str], option: str) -> tuple[str, ...]:
@@ -291,6 +326,8 @@ class _Run:
     failed: bool = False  # some input could not be read or written, or some configuration not used
     over_threshold: bool = False
     reported: set[str] = field(default_factory=set)  # configuration problems, each said once
+    checked: list[str] = field(default_factory=list)  # display paths of the inputs checked
+    reports: list[Report] = field(default_factory=list)
 
     @property
     def fixing(self) -> bool:
@@ -394,65 +431,85 @@ def _fix_source(run: _Run, source: Source, check: Checker) -> Checked:
     return analysis
 
 
-@dataclass(frozen=True)
-class _Record:
-    """One finding, rendered for output: all the reporting side needs (and what a worker sends back)."""
-
-    rank: int  # severity rank
-    fixable: bool  # has a safe fix
-    output: str | dict[str, Any]  # the text line, or the JSON object
-
-
-def _records(path: str, analysis: Checked, json_format: bool) -> list[_Record]:
+def _reports(path: str, analysis: Checked) -> list[Report]:
     index = LineIndex(analysis.text)
-    return [
-        _Record(finding.effective_severity.rank, fix_kind(finding) == "safe",
-                _json_finding(path, index, finding) if json_format else _text_line(path, index, finding))
-        for finding in analysis.findings
-    ]
+    return [reporters.report_of(path, analysis.text, index, finding) for finding in analysis.findings]
 
 
-def _analyze_records(path: str, text: str, check: Checker, json_format: bool) -> list[_Record]:
-    """Runs in a worker process when many files are checked at once."""
-    return _records(path, check(text), json_format)
+def _analyze_reports(path: str, text: str, check: Checker) -> list[Report]:
+    """Runs in a worker process when many files are checked at once: sends back plain data."""
+    return _reports(path, check(text))
 
 
 # Below this many inputs a process pool costs more than it saves (starting workers ≈ 50 ms).
 _PARALLEL_FROM = 32
 
 
-def _parallel_records(run: _Run, sources: list[Source], checkers: list[Checker]) -> list[list[_Record]] | None:
+def _parallel_reports(run: _Run, sources: list[Source], checkers: list[Checker]) -> list[list[Report]] | None:
     """Every source's records, computed by one worker process per CPU when that pays off (checking
     many files without fixing, on a system that can fork); None otherwise."""
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     if run.fixing or len(sources) < _PARALLEL_FROM or cpus < 2 or "fork" not in mp.get_all_start_methods():
         return None
-    json_format = run.args.format == "json"
     with ProcessPoolExecutor(max_workers=cpus, mp_context=mp.get_context("fork")) as pool:
-        jobs = [pool.submit(_analyze_records, s.path, s.text, check, json_format)
+        jobs = [pool.submit(_analyze_reports, s.path, s.text, check)
                 for s, check in zip(sources, checkers)]
         return [job.result() for job in jobs]
 
 
-def _check_source(run: _Run, source: Source, check: Checker, json_findings: list[dict[str, Any]],
-                  records: list[_Record] | None = None) -> None:
+def _check_source(run: _Run, source: Source, check: Checker, reports: list[Report] | None = None) -> None:
     run.files += 1
+    run.checked.append(source.path)
     if source.invalid_utf8_at is not None:
         _warn_invalid_utf8(source, run.fixing)
-    if records is None:
+    if reports is None:
         analysis = _fix_source(run, source, check) if run.fixing else check(source.text)
-        records = _records(source.path, analysis, run.args.format == "json")
-    if run.args.diff or not records:
+        reports = _reports(source.path, analysis)
+    if run.args.diff or not reports:
         return
     run.files_with_findings += 1
-    run.findings += len(records)
-    run.fixable += sum(record.fixable for record in records)
-    run.over_threshold |= any(record.rank >= run.threshold for record in records)
-    for record in records:
-        if isinstance(record.output, dict):
-            json_findings.append(record.output)
-        else:
-            print(record.output, file=run.report)
+    run.findings += len(reports)
+    run.fixable += sum(report.fix == "safe" for report in reports)
+    run.over_threshold |= any(report.rank >= run.threshold for report in reports)
+    run.reports.extend(reports)
+
+
+def _color(stream: TextIO) -> bool:
+    """Colour only on a terminal, and never when NO_COLOR is set to anything (https://no-color.org)."""
+    return not os.environ.get("NO_COLOR") and stream.isatty()
+
+
+def _render(run: _Run, output_format: str, stream: TextIO) -> str:
+    if run.args.statistics:
+        return reporters.statistics(run.reports)
+    if output_format == "text":
+        return reporters.text(run.reports, color=_color(stream))
+    if output_format == "concise":
+        return reporters.concise(run.reports)
+    if output_format == "json":
+        return reporters.json_report(run.reports)
+    if output_format == "sarif":
+        return reporters.sarif(run.reports, all_rules(), __version__)
+    if output_format == "github":
+        return reporters.github(run.reports)
+    if output_format == "gitlab":
+        return reporters.gitlab(run.reports)
+    if output_format == "checkstyle":
+        return reporters.checkstyle(run.reports, run.checked)
+    return reporters.junit(run.reports, run.checked)
+
+
+def _write_outputs(run: _Run) -> None:
+    """Every --format to its --output (or to the report stream); a file that cannot be written is an error."""
+    for output_format, output in _outputs(run.args):
+        if output is None:
+            run.report.write(_render(run, output_format, run.report))
+            continue
+        try:
+            with open(output, "w", encoding="utf-8", newline="\n") as stream:
+                stream.write(_render(run, output_format, stream))
+        except OSError as error:
+            run.error(output, f"cannot write the report: {error.strerror or error}")
 
 
 def _check(argv: Sequence[str]) -> int:
@@ -462,6 +519,7 @@ def _check(argv: Sequence[str]) -> int:
         if not (args.check or args.fix or args.diff or args.show_config):
             parser.error("give --check, --fix, --diff or --show-config (or no arguments to start the language "
                          "server)")
+        _check_outputs(parser, args)
         configuration = _configuration(parser, args)
     except SystemExit as stop:  # argparse: usage error (2), or --help / --version (0)
         return stop.code if isinstance(stop.code, int) else EXIT_ERROR
@@ -471,7 +529,6 @@ def _check(argv: Sequence[str]) -> int:
     stdout_has_document = args.fix and not args.diff and STDIN in paths
     run = _Run(args, configuration, Severity(args.severity_threshold).rank,
                sys.stderr if stdout_has_document else sys.stdout)
-    json_findings: list[dict[str, Any]] = []
     sources: list[Source] = []
     for item in _expand_inputs(paths, args.stdin_filename or STDIN, sys.stderr):
         try:
@@ -479,14 +536,17 @@ def _check(argv: Sequence[str]) -> int:
         except OSError as error:
             run.error(item.path, str(error.strerror or error))
     checkers = [run.checker_for(source) for source in sources]
-    computed = _parallel_records(run, sources, checkers)
+    computed = _parallel_reports(run, sources, checkers)
     for at, source in enumerate(sources):
-        _check_source(run, source, checkers[at], json_findings, computed[at] if computed is not None else None)
-    if args.format == "json" and not args.diff:
-        print(json.dumps(json_findings, indent=2), file=run.report)
-    _summarize(run)
+        _check_source(run, source, checkers[at], computed[at] if computed is not None else None)
+    if not args.diff:
+        _write_outputs(run)
+    if not args.quiet:
+        _summarize(run)
     if run.failed:
         return EXIT_ERROR
+    if args.exit_zero:
+        return EXIT_OK
     if args.diff:
         return EXIT_FINDINGS if run.files_fixed else EXIT_OK
     return EXIT_FINDINGS if run.over_threshold else EXIT_OK
@@ -526,7 +586,7 @@ def _show_config(configuration: Configuration, args: argparse.Namespace) -> int:
     path = Path(args.show_config)
     resolved = configuration.for_path(path)
     _report_configuration(resolved, set())
-    if args.format == "json":
+    if any(output_format == "json" for output_format, _ in _outputs(args)):
         print(json.dumps({
             "path": args.show_config,
             "files": [str(file) for file in resolved.files],

@@ -91,7 +91,7 @@ def test_text_output_is_one_line_per_finding_and_a_summary_on_stderr(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = _write(tmp_path / "Dockerfile", "from alpine\nfoo bar\n")
-    assert main(["--check", str(path)]) == 1
+    assert main(["--check", "--format", "concise", str(path)]) == 1
     out, err = capsys.readouterr()
     assert out.splitlines() == [
         f"{path}:1:1: DKT001 test-keyword-case from should be written FROM",
@@ -104,9 +104,9 @@ def test_paths_are_shown_as_given(tmp_path: Path, capsys: pytest.CaptureFixture[
                                   monkeypatch: pytest.MonkeyPatch) -> None:
     _write(tmp_path / "sub" / "Dockerfile", "from alpine\n")
     monkeypatch.chdir(tmp_path)
-    main(["--check", "sub/Dockerfile"])
-    main(["--check", "sub"])
-    main(["--check"])  # "." by default
+    main(["--check", "--format", "concise", "sub/Dockerfile"])
+    main(["--check", "--format", "concise", "sub"])
+    main(["--check", "--format", "concise"])  # "." by default
     out = capsys.readouterr().out.splitlines()
     assert [line.split(":")[0] for line in out] == [os.path.join("sub", "Dockerfile")] * 3
 
@@ -115,9 +115,9 @@ def test_columns_count_code_points(tmp_path: Path, capsys: pytest.CaptureFixture
     # "é" is 2 UTF-8 bytes and "😀" 2 UTF-16 units: both are one column.
     path = _write(tmp_path / "Dockerfile", "FROM alpine\nLABEL a=é😀 b\n")
     main(["--check", "--format", "json", str(path)])
-    [finding] = json.loads(capsys.readouterr().out)
+    [finding] = json.loads(capsys.readouterr().out)["findings"]
     assert finding["range"]["start"] == {"line": 2, "column": 12, "offset": 23}
-    main(["--check", str(path)])
+    main(["--check", "--format", "concise", str(path)])
     assert capsys.readouterr().out.startswith(f"{path}:2:12: DKL000 syntax-error ")
 
 
@@ -129,7 +129,7 @@ def test_multiline_messages_stay_on_one_line(tmp_path: Path, capsys: pytest.Capt
     CHATTY = Rule("DKT003", "test-chatty", "Talks", Severity.WARNING, "style", FixAvailability.NONE, check)
     _use_rules(monkeypatch, CHATTY)
     path = _write(tmp_path / "Dockerfile", "FROM alpine\n")
-    main(["--check", str(path)])
+    main(["--check", "--format", "concise", str(path)])
     assert capsys.readouterr().out == f"{path}:1:1: DKT003 test-chatty first line second line\n"
 
 
@@ -138,7 +138,7 @@ def test_findings_are_sorted_by_path_then_position_and_each_file_checked_once(
 ) -> None:
     b = _write(tmp_path / "b" / "Dockerfile", "FROM alpine\nfoo\nrun x\n")
     a = _write(tmp_path / "a" / "Dockerfile", "from alpine\n")
-    assert main(["--check", str(b), str(a), str(b), str(tmp_path / "a")]) == 1
+    assert main(["--check", "--format", "concise", str(b), str(a), str(b), str(tmp_path / "a")]) == 1
     out, err = capsys.readouterr()
     assert [line.split(": ")[0] for line in out.splitlines()] == [f"{a}:1:1", f"{b}:2:1", f"{b}:3:1"]
     assert err == "Found 3 problems in 2 files (2 fixable with --fix).\n"
@@ -146,7 +146,7 @@ def test_findings_are_sorted_by_path_then_position_and_each_file_checked_once(
 
 def test_clean_files_exit_0(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = _write(tmp_path / "Dockerfile", "FROM alpine\nRUN echo hi\n")
-    assert main(["--check", str(path)]) == 0
+    assert main(["--check", "--format", "concise", str(path)]) == 0
     assert capsys.readouterr() == ("", "No problems found (1 file checked).\n")
 
 
@@ -154,14 +154,14 @@ def test_severity_threshold_decides_the_exit_status_only(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     info_only = _write(tmp_path / "Dockerfile", "FROM alpine\nMAINTAINER me\n")
-    assert main(["--check", str(info_only)]) == 0  # default threshold: warning
+    assert main(["--check", "--format", "concise", str(info_only)]) == 0  # default threshold: warning
     assert "DKT002 test-maintainer" in capsys.readouterr().out  # still printed
-    assert main(["--check", "--severity-threshold", "info", str(info_only)]) == 1
-    assert main(["--check", "--severity-threshold", "hint", str(info_only)]) == 1
+    assert main(["--check", "--format", "concise", "--severity-threshold", "info", str(info_only)]) == 1
+    assert main(["--check", "--format", "concise", "--severity-threshold", "hint", str(info_only)]) == 1
     warning = _write(tmp_path / "w.Dockerfile", "from alpine\n")
-    assert main(["--check", "--severity-threshold", "error", str(warning)]) == 0
-    assert main(["--check", "--severity-threshold", "warning", str(warning)]) == 1
-    assert main(["--check", "--severity-threshold", "fatal", str(warning)]) == 2
+    assert main(["--check", "--format", "concise", "--severity-threshold", "error", str(warning)]) == 0
+    assert main(["--check", "--format", "concise", "--severity-threshold", "warning", str(warning)]) == 1
+    assert main(["--check", "--format", "concise", "--severity-threshold", "fatal", str(warning)]) == 2
 
 
 # --------------------------------------------------------------------------- JSON
@@ -171,7 +171,7 @@ def test_json_output_schema(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     path = _write(tmp_path / "Dockerfile", "from alpine\nMAINTAINER me\nfoo\n")
     assert main(["--check", "--format", "json", str(path)]) == 1
     out, err = capsys.readouterr()
-    findings = json.loads(out)
+    findings = json.loads(out)["findings"]
     assert err == "Found 3 problems in 1 file (1 fixable with --fix).\n"
     assert [f["name"] for f in findings] == ["test-keyword-case", "test-maintainer", "syntax-error"]
     for finding in findings:
@@ -195,12 +195,12 @@ def test_json_output_schema(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     assert syntax["url"].endswith("/syntax-error.md")
 
 
-def test_json_output_of_a_clean_run_is_an_empty_array(
+def test_json_output_of_a_clean_run_has_no_findings(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = _write(tmp_path / "Dockerfile", "FROM alpine\n")
     assert main(["--check", "--format", "json", str(path)]) == 0
-    assert json.loads(capsys.readouterr().out) == []
+    assert json.loads(capsys.readouterr().out) == {"version": 1, "findings": []}
 
 
 # --------------------------------------------------------------------------- rule selection
@@ -222,13 +222,13 @@ def test_select_and_ignore_take_ids_or_names(
 ) -> None:
     path = _write(tmp_path / "Dockerfile", "from alpine\nMAINTAINER me\nfoo\n")
     main(["--check", "--format", "json", *options, str(path)])
-    assert {f["id"] for f in json.loads(capsys.readouterr().out)} == expected
+    assert {f["id"] for f in json.loads(capsys.readouterr().out)["findings"]} == expected
 
 
 @pytest.mark.parametrize("option", ["--select", "--ignore"])
 def test_unknown_rule_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str], option: str) -> None:
     path = _write(tmp_path / "Dockerfile", "from alpine\n")
-    assert main(["--check", option, "DKT001,no-such-rule", str(path)]) == 2
+    assert main(["--check", "--format", "concise", option, "DKT001,no-such-rule", str(path)]) == 2
     out, err = capsys.readouterr()
     assert out == ""
     assert f"{option}: unknown rule or category 'no-such-rule'" in err
@@ -263,13 +263,13 @@ def test_stdin_is_shown_as_dash_or_under_stdin_filename(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _stdin(monkeypatch, b"from alpine\n")
-    assert main(["--check", "-"]) == 1
+    assert main(["--check", "--format", "concise", "-"]) == 1
     assert capsys.readouterr().out.startswith("-:1:1: DKT001 ")
     _stdin(monkeypatch, b"from alpine\n")
-    assert main(["--check", "--stdin-filename", "app/Dockerfile", "-"]) == 1
+    assert main(["--check", "--format", "concise", "--stdin-filename", "app/Dockerfile", "-"]) == 1
     assert capsys.readouterr().out.startswith("app/Dockerfile:1:1: DKT001 ")
     _stdin(monkeypatch, b"from alpine\n")
-    assert main(["--check", "--stdin-filename", "app/Dockerfile"]) == 1  # no PATH: stdin
+    assert main(["--check", "--format", "concise", "--stdin-filename", "app/Dockerfile"]) == 1  # no PATH: stdin
     assert capsys.readouterr().out.startswith("app/Dockerfile:1:1: DKT001 ")
 
 
@@ -280,7 +280,7 @@ def test_unreadable_file_is_reported_and_the_others_still_checked(
     missing = tmp_path / "missing.Dockerfile"
     dangling = tmp_path / "dangling.Dockerfile"
     dangling.symlink_to(tmp_path / "nowhere")
-    assert main(["--check", str(missing), str(good), str(dangling)]) == 2  # 2 wins over 1
+    assert main(["--check", "--format", "concise", str(missing), str(good), str(dangling)]) == 2  # 2 wins over 1
     out, err = capsys.readouterr()
     assert out.startswith(f"{good}:1:1: DKT001 ")
     assert f"{missing}: error: No such file or directory\n" in err
@@ -292,7 +292,7 @@ def test_binary_file_gets_the_syntax_error_finding(tmp_path: Path, capsys: pytes
     path = _write(tmp_path / "Dockerfile", b"\x7fELF\x02\x01\x01\x00\x00\x00\xff\xfe" + bytes(range(256)))
     assert main(["--check", "--format", "json", str(path)]) == 1
     out, err = capsys.readouterr()
-    messages = [f["message"] for f in json.loads(out)]
+    messages = [f["message"] for f in json.loads(out)["findings"]]
     assert "binary content: this does not look like a Dockerfile" in messages
     assert "not valid UTF-8" in err
 
@@ -302,7 +302,7 @@ def test_invalid_utf8_is_checked_with_a_warning_and_never_rewritten(
 ) -> None:
     data = "# Café au lait\nfrom alpine\nLABEL a=é b\n".encode("latin-1")
     path = _write(tmp_path / "Dockerfile", data)
-    assert main(["--check", str(path)]) == 1
+    assert main(["--check", "--format", "concise", str(path)]) == 1
     out, err = capsys.readouterr()
     # The invalid byte reads as one U+FFFD: one column.
     assert out.splitlines() == [
@@ -310,7 +310,7 @@ def test_invalid_utf8_is_checked_with_a_warning_and_never_rewritten(
         f"{path}:3:11: DKL000 syntax-error Syntax error - can't find = in 'b'. Must be of the form: name=value",
     ]
     assert f"{path}: warning: not valid UTF-8 (byte 0xe9 on line 1); invalid bytes are read as U+FFFD\n" in err
-    assert main(["--fix", str(path)]) == 1
+    assert main(["--fix", "--format", "concise", str(path)]) == 1
     assert "; it is not fixed\n" in capsys.readouterr().err
     assert path.read_bytes() == data
 
@@ -320,7 +320,7 @@ def test_invalid_utf8_on_stdin_with_fix_is_echoed_unchanged(
 ) -> None:
     data = b"from alpine # \xe9\n"
     _stdin(monkeypatch, data)
-    assert main(["--fix", "-"]) == 1
+    assert main(["--fix", "--format", "concise", "-"]) == 1
     out, err = capsysbinary.readouterr()
     assert out == data
     assert b"-:1:1: DKT001 " in err
@@ -330,7 +330,7 @@ def test_huge_file_finishes_with_a_finding(tmp_path: Path, capsys: pytest.Captur
     path = _write(tmp_path / "Dockerfile", "FROM alpine\n" + "RUN echo some words && true\n" * 190_000)
     assert path.stat().st_size > 5_000_000
     assert main(["--check", "--format", "json", str(path)]) == 1
-    findings = json.loads(capsys.readouterr().out)
+    findings = json.loads(capsys.readouterr().out)["findings"]
     assert any(f["name"] == "syntax-error" and f["severity"] == "warning" and "larger than" in f["message"]
                for f in findings)
 
@@ -345,7 +345,7 @@ def test_directory_search_finds_every_dockerfile_name(
     for name in names + not_dockerfiles:
         _write(tmp_path / name, "from alpine\n")
     assert main(["--check", "--format", "json", str(tmp_path)]) == 1
-    paths = [f["path"] for f in json.loads(capsys.readouterr().out)]
+    paths = [f["path"] for f in json.loads(capsys.readouterr().out)["findings"]]
     assert paths == sorted(str(tmp_path / name) for name in names)
 
 
@@ -353,7 +353,7 @@ def test_directory_without_dockerfiles_is_not_an_error(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     _write(tmp_path / "src" / "main.py", "print()\n")
-    assert main(["--check", str(tmp_path)]) == 0
+    assert main(["--check", "--format", "concise", str(tmp_path)]) == 0
     out, err = capsys.readouterr()
     assert out == ""
     assert err == f"{tmp_path}: warning: no Dockerfiles found\nNo problems found (0 files checked).\n"
@@ -364,10 +364,10 @@ def test_directory_without_dockerfiles_is_not_an_error(
 
 def test_fix_rewrites_in_place_keeping_crlf_and_bom(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = _write(tmp_path / "Dockerfile", b"\xef\xbb\xbffrom alpine\r\nrun echo hi\r\n\r\nRUN true")
-    assert main(["--fix", str(path)]) == 0
+    assert main(["--fix", "--format", "concise", str(path)]) == 0
     assert path.read_bytes() == b"\xef\xbb\xbfFROM alpine\r\nRUN echo hi\r\n\r\nRUN true"
     assert capsys.readouterr() == ("", "Fixed 2 problems in 1 file.\nNo problems found (1 file checked).\n")
-    assert main(["--fix", str(path)]) == 0
+    assert main(["--fix", "--format", "concise", str(path)]) == 0
     assert path.read_bytes() == b"\xef\xbb\xbfFROM alpine\r\nRUN echo hi\r\n\r\nRUN true"
 
 
@@ -375,7 +375,7 @@ def test_fix_reports_what_is_left(tmp_path: Path, capsys: pytest.CaptureFixture[
     path = _write(tmp_path / "Dockerfile", "from alpine\nMAINTAINER me\nfoo\n")
     untouched = _write(tmp_path / "clean" / "Dockerfile", "FROM alpine\n")
     before = untouched.stat().st_mtime_ns
-    assert main(["--fix", "--check", str(path), str(untouched)]) == 1
+    assert main(["--fix", "--format", "concise", "--check", str(path), str(untouched)]) == 1
     out, err = capsys.readouterr()
     assert path.read_text() == "FROM alpine\nMAINTAINER me\nfoo\n"  # the unsafe fix is not applied
     assert out.splitlines() == [
@@ -390,7 +390,7 @@ def test_fix_of_stdin_prints_the_document_and_moves_findings_to_stderr(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _stdin(monkeypatch, b"from alpine\r\nfoo\r\n")
-    assert main(["--fix", "-"]) == 1
+    assert main(["--fix", "--format", "concise", "-"]) == 1
     out, err = capsys.readouterr()
     assert out == "FROM alpine\r\nfoo\r\n"
     assert err.startswith("-:2:1: DKL000 syntax-error unknown instruction: FOO\n")
@@ -398,7 +398,7 @@ def test_fix_of_stdin_prints_the_document_and_moves_findings_to_stderr(
     assert main(["--fix", "-", "--format", "json"]) == 0
     out, err = capsys.readouterr()
     assert out == "FROM alpine\n"  # echoed even when there is nothing to fix
-    assert err.startswith("[]\n")
+    assert json.loads(err[: err.rindex("}") + 1]) == {"version": 1, "findings": []}
 
 
 def test_diff_prints_the_safe_fixes_and_writes_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -432,7 +432,7 @@ def test_diff_applies_with_patch(tmp_path: Path, capsys: pytest.CaptureFixture[s
     main(["--diff", "Dockerfile"])
     diff = capsys.readouterr().out
     subprocess.run([patch, "-p0", "--binary"], input=diff.encode(), check=True, capture_output=True)
-    main(["--fix", "Dockerfile"])
+    main(["--fix", "--format", "concise", "Dockerfile"])
     assert main(["--diff", "Dockerfile"]) == 0
     assert (tmp_path / "Dockerfile").read_bytes() == b"FROM alpine\r\nMAINTAINER me\r\nRUN echo hi\r\n"
 
@@ -447,11 +447,11 @@ def test_fixes_with_overlapping_edits_leave_the_file_alone(
     BROKEN = Rule("DKT004", "test-broken-fix", "Bad", Severity.WARNING, "style", FixAvailability.SAFE, check)
     _use_rules(monkeypatch, BROKEN)
     path = _write(tmp_path / "Dockerfile", "FROM alpine\n")
-    assert main(["--fix", str(path)]) == 2
+    assert main(["--fix", "--format", "concise", str(path)]) == 2
     assert "fixes with conflicting edits" in capsys.readouterr().err
     assert path.read_text() == "FROM alpine\n"
     _stdin(monkeypatch, b"FROM alpine\n")
-    assert main(["--fix", "-"]) == 2
+    assert main(["--fix", "--format", "concise", "-"]) == 2
     assert capsys.readouterr().out == "FROM alpine\n"  # an editor piping through dockls keeps its text
 
 
@@ -464,7 +464,7 @@ def test_unwritable_file_is_an_error_and_reported_unfixed(
         raise PermissionError(13, "Permission denied")
 
     monkeypatch.setattr(Path, "write_bytes", refuse)
-    assert main(["--fix", str(path)]) == 2
+    assert main(["--fix", "--format", "concise", str(path)]) == 2
     out, err = capsys.readouterr()
     assert out == f"{path}:1:1: DKT001 test-keyword-case from should be written FROM\n"
     assert err == (f"{path}: error: cannot write the fixes: Permission denied\n"
@@ -566,7 +566,7 @@ def test_language_server_entry_points(argv: list[str], monkeypatch: pytest.Monke
 
 
 def test_language_server_rejects_other_options(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["--stdio", "--check"]) == 2
+    assert main(["--stdio", "--check", "--format", "concise"]) == 2
     assert main(["lsp", "--port", "2087"]) == 2
     assert "unrecognized arguments" in capsys.readouterr().err
 
@@ -594,7 +594,7 @@ def test_console_script_version_and_module_entry_point() -> None:
 
 
 def test_console_script_checks_stdin() -> None:
-    result = _run([_dockls_script(), "--check", "--stdin-filename", "Dockerfile"],
+    result = _run([_dockls_script(), "--check", "--format", "concise", "--stdin-filename", "Dockerfile"],
                   stdin="FROM alpine:3.20\nUSER nobody\nRUN <<EOF\necho\n")
     assert result.returncode == 1
     assert result.stdout == "Dockerfile:3:5: DKL000 syntax-error unterminated heredoc: no line 'EOF' ends it\n"
@@ -603,7 +603,7 @@ def test_console_script_checks_stdin() -> None:
 def test_example_dockerfile_shows_the_headline_rules_with_fixes() -> None:
     result = _run([sys.executable, "-m", "dockls", "--check", "--format", "json", str(EXAMPLE)])
     assert result.returncode == 1, result.stderr
-    findings = json.loads(result.stdout)
+    findings = json.loads(result.stdout)["findings"]
     names = {f["name"] for f in findings}
     expected = {"consecutive-run", "apt-lists-not-removed", "pip-cache-kept", "copy-before-install"}
     assert expected <= names, f"missing {expected - names}"
@@ -613,12 +613,12 @@ def test_example_dockerfile_shows_the_headline_rules_with_fixes() -> None:
 def test_fixing_the_example_twice_changes_nothing_the_second_time(tmp_path: Path) -> None:
     copy = tmp_path / "Dockerfile"
     shutil.copy(EXAMPLE, copy)
-    first = _run([_dockls_script(), "--fix", str(copy)])
+    first = _run([_dockls_script(), "--fix", "--format", "concise", str(copy)])
     assert first.returncode in (0, 1), first.stderr
     fixed = copy.read_bytes()
     assert fixed != EXAMPLE.read_bytes()
     dockerfile.parse_string(fixed.decode())  # BuildKit still accepts it
-    second = _run([_dockls_script(), "--fix", str(copy)])
+    second = _run([_dockls_script(), "--fix", "--format", "concise", str(copy)])
     assert second.returncode == first.returncode
     assert copy.read_bytes() == fixed
     assert "Fixed" not in second.stderr

@@ -237,21 +237,21 @@ def test_check_uses_each_files_nearest_configuration(tmp_path: Path, capsys: pyt
     write(tmp_path / "b" / "Dockerfile", DOCKERFILE)
     monkeypatch.chdir(tmp_path)
     assert main(["--check", "--format", "json", "--severity-threshold", "info", "."]) == 1
-    found = {(f["path"], f["name"]) for f in json.loads(capsys.readouterr().out)}
+    found = {(f["path"], f["name"]) for f in json.loads(capsys.readouterr().out)["findings"]}
     assert found == {(os.path.join("a", "Dockerfile"), "consecutive-run"),
                      (os.path.join("b", "Dockerfile"), "final-user-root")}
     # Command-line options apply over each file's configuration.
     assert main(["--check", "--format", "json", "--extend-select", "heavy-base-image", "--ignore",
                  "final-user-root", "."]) == 1
-    found = {(f["path"], f["name"]) for f in json.loads(capsys.readouterr().out)}
+    found = {(f["path"], f["name"]) for f in json.loads(capsys.readouterr().out)["findings"]}
     assert found == {(os.path.join("a", "Dockerfile"), "consecutive-run"),
                      (os.path.join("a", "Dockerfile"), "heavy-base-image"),
                      (os.path.join("b", "Dockerfile"), "heavy-base-image")}
     # --isolated: no files; --config: one file for all.
     main(["--check", "--format", "json", "--isolated", "--select", "final-user-root", "."])
-    assert len(json.loads(capsys.readouterr().out)) == 2
+    assert len(json.loads(capsys.readouterr().out)["findings"]) == 2
     main(["--check", "--format", "json", "--config", "a/.dockls.toml", "."])
-    assert {f["name"] for f in json.loads(capsys.readouterr().out)} == {"consecutive-run"}
+    assert {f["name"] for f in json.loads(capsys.readouterr().out)["findings"]} == {"consecutive-run"}
 
 
 def test_check_reports_a_broken_configuration_once_and_still_checks(
@@ -273,7 +273,7 @@ def test_check_stdin_filename_finds_the_configuration(tmp_path: Path, capsys: py
     write(tmp_path / "svc" / ".dockls.toml", 'select = ["consecutive-run"]\n')
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(DOCKERFILE.encode())))
     main(["--check", "--format", "json", "--stdin-filename", str(tmp_path / "svc" / "Dockerfile")])
-    assert {f["name"] for f in json.loads(capsys.readouterr().out)} == {"consecutive-run"}
+    assert {f["name"] for f in json.loads(capsys.readouterr().out)["findings"]} == {"consecutive-run"}
 
 
 def test_show_config_text_and_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -342,5 +342,5 @@ def test_max_context_size_reaches_the_rule(tmp_path: Path, capsys: pytest.Captur
     write(tmp_path / "data.bin", "x" * 5000)
     dockerfile = write(tmp_path / "Dockerfile", "FROM alpine:3.20\nCOPY . /app\n")
     main(["--check", "--format", "json", str(dockerfile)])
-    (finding,) = json.loads(capsys.readouterr().out)
+    (finding,) = json.loads(capsys.readouterr().out)["findings"]
     assert finding["name"] == "large-build-context" and "more than 1 kB" in finding["message"]

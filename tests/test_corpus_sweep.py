@@ -82,7 +82,9 @@ def _still_fixable(text: str) -> str:
 def test_check_over_the_corpus_gives_valid_json(corpus: list[Path]) -> None:
     result = _dockls("--check", "--format", "json", *map(str, corpus))
     _assert_no_crash(result)
-    findings = json.loads(result.stdout)
+    document = json.loads(result.stdout)
+    assert document["version"] == 1
+    findings = document["findings"]
     assert isinstance(findings, list)
     given = {str(path) for path in corpus}
     rules = {(rule.id, rule.name) for rule in all_rules()}
