@@ -13,7 +13,8 @@ import json
 import multiprocessing as mp
 import os
 import sys
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,8 +24,9 @@ from dockls import __version__, reporters
 from dockls.buildcontext import context_for, invalidate
 from dockls.checker import Checked, Checker
 from dockls.config import Configuration, Layer, Resolved, rules_named
-from dockls.engine import all_rules
-from dockls.files import find_inputs, is_ignore_file
+from dockls.docs import render_rule
+from dockls.engine import all_rules, rule_by_key
+from dockls.files import check_patterns, find_inputs, is_ignore_file
 from dockls.fixes import OverlappingEdits, fix_all
 from dockls.reporters import Report
 from dockls.reporters import fix_kind as fix_kind  # re-exported: tests and tools import it from here
@@ -81,8 +83,10 @@ class _Input:
     location: Path | None
 
 
-def _expand_inputs(paths: Sequence[str], stdin_name: str, stderr: TextIO) -> list[_Input]:
-    """Files to check, sorted by display path, each once; directories are searched recursively."""
+def _expand_inputs(paths: Sequence[str], stdin_name: str, stderr: TextIO,
+                   exclude: Sequence[str] = ()) -> list[_Input]:
+    """Files to check, sorted by display path, each once; directories are searched recursively
+    (honouring .gitignore and the --exclude patterns); files named explicitly are always checked."""
     found: dict[str, _Input] = {}
     for given in paths:
         if given == STDIN:
@@ -90,7 +94,7 @@ def _expand_inputs(paths: Sequence[str], stdin_name: str, stderr: TextIO) -> lis
             continue
         if os.path.isdir(given):
             # Only regular files: a dangling symlink or a FIFO named Dockerfile is not an input.
-            files = [p for p in find_inputs(Path(given)) if p.is_file()]
+            files = [p for p in find_inputs(Path(given), exclude) if p.is_file()]
             if not files:
                 print(f"{given}: warning: no Dockerfiles found", file=stderr)
             for file in files:
@@ -120,15 +124,16 @@ def _plural(count: int, word: str) -> str:
 # --------------------------------------------------------------------------- fixing
 
 
-def _fix(text: str, check: Checker) -> tuple[str, int, Checked]:
-    """Apply safe fixes until none is left; returns the text, how many were applied and its analysis."""
+def _fix(text: str, check: Checker, unsafe: bool = False) -> tuple[str, int, Checked]:
+    """Apply safe fixes (with ``unsafe``, unsafe ones too) until none is left; returns the text, how many
+    were applied and its analysis."""
     latest: list[Checked] = []
 
     def findings(current: str) -> list[Finding]:
         latest[:] = [check(current)]
         return latest[0].findings
 
-    fixed, applied = fix_all(text, findings)
+    fixed, applied = fix_all(text, findings, unsafe)
     # fix_all's last check ran on the final text unless it stopped after MAX_PASSES.
     analysis = latest[0] if latest[0].text == fixed else check(fixed)
     return fixed, applied, analysis
@@ -173,7 +178,8 @@ def _check_parser() -> argparse.ArgumentParser:
         prog="dockls",
         description="Check Dockerfiles for larger images and slower builds than necessary, and fix them.",
         epilog="Other commands: 'dockls parse FILE' prints the syntax tree as JSON; 'dockls rules' lists "
-        "the rules; 'dockls context [DIR]' shows the build context that would be sent; "
+        "the rules; 'dockls rule NAME' prints a rule's documentation; 'dockls context [DIR]' shows the build "
+        "context that would be sent; "
         "'dockls', 'dockls lsp' or 'dockls --stdio' starts the language server on stdin/stdout. "
         "Exit status: 0 no finding at or above the threshold, 1 some, 2 usage error or unreadable input.",
     )
@@ -186,6 +192,19 @@ def _check_parser() -> argparse.ArgumentParser:
     parser.add_argument("--fix", action="store_true", help="apply safe fixes in place, then report the rest")
     parser.add_argument(
         "--diff", action="store_true", help="print the safe fixes as a unified diff instead of writing them"
+    )
+    parser.add_argument(
+        "--unsafe-fixes", action="store_true",
+        help="with --fix or --diff, also apply the fixes that may change what the image contains",
+    )
+    parser.add_argument(
+        "--fix-only", action="store_true",
+        help="apply fixes but report nothing about the findings left, nor exit 1 for them (implies --fix)",
+    )
+    parser.add_argument(
+        "--exclude", action="append", default=[], metavar="PATTERN",
+        help="skip files and directories matching this gitignore-style pattern (relative to the working "
+        "directory) when searching directories; may be repeated",
     )
     parser.add_argument(
         "--format", action=_FormatAction, choices=FORMATS, dest="outputs", metavar="FORMAT",
@@ -334,6 +353,11 @@ class _Run:
         return bool(self.args.fix or self.args.diff)
 
     @property
+    def fix_kinds(self) -> tuple[str, ...]:
+        """The kinds of fix (see ``fix_kind``) that --fix applies with these options."""
+        return ("safe", "unsafe") if self.args.unsafe_fixes else ("safe",)
+
+    @property
     def writing(self) -> bool:
         return bool(self.args.fix and not self.args.diff)
 
@@ -381,7 +405,7 @@ def _fixed(run: _Run, source: Source, check: Checker) -> tuple[str, int, Checked
     """One input with its safe fixes applied; unchanged when it is not UTF-8 or its fixes conflict."""
     if source.invalid_utf8_at is None:
         try:
-            return _fix(source.text, check)
+            return _fix(source.text, check, run.args.unsafe_fixes)
         except OverlappingEdits as error:
             run.error(source.path, f"fixes with conflicting edits ({error}); the file is left unchanged")
     return source.text, 0, check(source.text)
@@ -445,7 +469,8 @@ def _analyze_reports(path: str, text: str, check: Checker) -> list[Report]:
 _PARALLEL_FROM = 32
 
 
-def _parallel_reports(run: _Run, sources: list[Source], checkers: list[Checker]) -> list[list[Report]] | None:
+def _parallel_reports(run: _Run, sources: list[Source], checkers: list[Checker],
+                      progress: Progress) -> list[list[Report]] | None:
     """Every source's records, computed by one worker process per CPU when that pays off (checking
     many files without fixing, on a system that can fork); None otherwise."""
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
@@ -454,7 +479,44 @@ def _parallel_reports(run: _Run, sources: list[Source], checkers: list[Checker])
     with ProcessPoolExecutor(max_workers=cpus, mp_context=mp.get_context("fork")) as pool:
         jobs = [pool.submit(_analyze_reports, s.path, s.text, check)
                 for s, check in zip(sources, checkers)]
-        return [job.result() for job in jobs]
+        results = []
+        for job in jobs:  # in input order, so the output order does not depend on the workers
+            results.append(job.result())
+            progress.advance()
+        return results
+
+
+class Progress:
+    """A "checking: done/total files" line on ``stream`` while a long run goes on: only on a terminal,
+    only once the run has taken half a second, redrawn at most ten times a second, erased at the end."""
+
+    DELAY = 0.5
+    INTERVAL = 0.1
+
+    def __init__(self, stream: TextIO | None, total: int, clock: Callable[[], float] = time.monotonic) -> None:
+        self.stream = stream if stream is not None and stream.isatty() else None
+        self.total = total
+        self.done = 0
+        self.clock = clock
+        self.started = clock()
+        self.drawn_at: float | None = None
+
+    def advance(self) -> None:
+        self.done += 1
+        if self.stream is None:
+            return
+        now = self.clock()
+        if now - self.started < self.DELAY or (self.drawn_at is not None and now - self.drawn_at < self.INTERVAL):
+            return
+        self.drawn_at = now
+        self.stream.write(f"\rchecking: {self.done}/{self.total} files")
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.stream is not None and self.drawn_at is not None:
+            self.stream.write("\r\x1b[K")  # erase the line before the summary is printed
+            self.stream.flush()
+            self.drawn_at = None
 
 
 def _check_source(run: _Run, source: Source, check: Checker, reports: list[Report] | None = None) -> None:
@@ -469,7 +531,7 @@ def _check_source(run: _Run, source: Source, check: Checker, reports: list[Repor
         return
     run.files_with_findings += 1
     run.findings += len(reports)
-    run.fixable += sum(report.fix == "safe" for report in reports)
+    run.fixable += sum(report.fix in run.fix_kinds for report in reports)
     run.over_threshold |= any(report.rank >= run.threshold for report in reports)
     run.reports.extend(reports)
 
@@ -516,10 +578,15 @@ def _check(argv: Sequence[str]) -> int:
     parser = _check_parser()
     try:
         args = parser.parse_args(argv)
+        args.fix = args.fix or args.fix_only
         if not (args.check or args.fix or args.diff or args.show_config):
             parser.error("give --check, --fix, --diff or --show-config (or no arguments to start the language "
                          "server)")
         _check_outputs(parser, args)
+        try:
+            check_patterns(args.exclude)
+        except ValueError as error:
+            parser.error(f"--exclude: {error}")
         configuration = _configuration(parser, args)
     except SystemExit as stop:  # argparse: usage error (2), or --help / --version (0)
         return stop.code if isinstance(stop.code, int) else EXIT_ERROR
@@ -530,22 +597,28 @@ def _check(argv: Sequence[str]) -> int:
     run = _Run(args, configuration, Severity(args.severity_threshold).rank,
                sys.stderr if stdout_has_document else sys.stdout)
     sources: list[Source] = []
-    for item in _expand_inputs(paths, args.stdin_filename or STDIN, sys.stderr):
+    for item in _expand_inputs(paths, args.stdin_filename or STDIN, sys.stderr, args.exclude):
         try:
             sources.append(_read(item.path, item.location))
         except OSError as error:
             run.error(item.path, str(error.strerror or error))
     checkers = [run.checker_for(source) for source in sources]
-    computed = _parallel_reports(run, sources, checkers)
-    for at, source in enumerate(sources):
-        _check_source(run, source, checkers[at], computed[at] if computed is not None else None)
-    if not args.diff:
+    progress = Progress(sys.stderr, len(sources))
+    try:
+        computed = _parallel_reports(run, sources, checkers, progress)
+        for at, source in enumerate(sources):
+            _check_source(run, source, checkers[at], computed[at] if computed is not None else None)
+            if computed is None:
+                progress.advance()
+    finally:
+        progress.close()
+    if not (args.diff or args.fix_only):
         _write_outputs(run)
     if not args.quiet:
         _summarize(run)
     if run.failed:
         return EXIT_ERROR
-    if args.exit_zero:
+    if args.exit_zero or args.fix_only:  # --fix-only: what is left is not this run's business
         return EXIT_OK
     if args.diff:
         return EXIT_FINDINGS if run.files_fixed else EXIT_OK
@@ -562,10 +635,16 @@ def _summarize(run: _Run) -> None:
         else:
             say(f"No fixes to apply ({_plural(run.files, 'file')} checked).")
         return
+    fixed = f"Fixed {_plural(run.fixes_applied, 'problem')} in {_plural(run.files_fixed, 'file')}"
+    if run.args.fix_only:
+        say(f"{fixed}." if run.files_fixed else f"No fixes to apply ({_plural(run.files, 'file')} checked).")
+        return
+    fixable = ""
+    if run.fixable:
+        fixable = f" ({run.fixable} fixable with --fix{' --unsafe-fixes' if run.args.unsafe_fixes else ''})"
     if run.args.fix and run.files_fixed:
-        say(f"Fixed {_plural(run.fixes_applied, 'problem')} in {_plural(run.files_fixed, 'file')}.")
-    if run.findings:
-        fixable = f" ({run.fixable} fixable with --fix)" if run.fixable else ""
+        say(f"{fixed}; {run.findings} remain{'s' if run.findings == 1 else ''}{fixable}.")
+    elif run.findings:
         say(f"Found {_plural(run.findings, 'problem')} in "
             f"{_plural(run.files_with_findings, 'file')}{fixable}.")
     else:
@@ -699,6 +778,28 @@ def _rules(argv: Sequence[str]) -> int:
     return EXIT_OK
 
 
+# --------------------------------------------------------------------------- dockls rule NAME|ID
+
+
+def _rule(argv: Sequence[str]) -> int:
+    parser = argparse.ArgumentParser(prog="dockls rule", description="Print the documentation of a rule.")
+    parser.add_argument("key", metavar="NAME|ID", help="the rule's name or id, as 'dockls rules' lists them")
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as stop:
+        return stop.code if isinstance(stop.code, int) else EXIT_ERROR
+    rule = rule_by_key(args.key)
+    if rule is None:
+        # Ids are offered in their usual upper case; lookups ignore case.
+        spellings = {spelling.lower(): spelling for r in all_rules() for spelling in (r.name, r.id)}
+        close = difflib.get_close_matches(args.key.strip().lower(), list(spellings), n=3, cutoff=0.7)
+        hint = f"; did you mean {' or '.join(spellings[key] for key in close)}?" if close else ""
+        print(f"dockls rule: error: unknown rule {args.key!r}{hint} (see 'dockls rules')", file=sys.stderr)
+        return EXIT_ERROR
+    print(render_rule(rule), end="")
+    return EXIT_OK
+
+
 # --------------------------------------------------------------------------- dockls context
 
 
@@ -804,6 +905,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _parse(rest)
         if command == "rules":
             return _rules(rest)
+        if command == "rule":
+            return _rule(rest)
         if command == "context":
             return _context(rest)
         return _check(argv)

@@ -40,17 +40,20 @@ def _overlaps(a: Fix, taken: list[Edit]) -> bool:
     return False
 
 
-def safe_fixes(findings: Iterable[Finding], text: str | None = None) -> list[Fix]:
+def safe_fixes(findings: Iterable[Finding], text: str | None = None, unsafe: bool = False) -> list[Fix]:
     """The first safe fix of each finding that can go into one pass: no two touch each other, and
     (given the text) no two edit the same instruction — two rules may offer different cures for one
     RUN (a cache mount, a cleanup command), and after one is applied the other rule is silent, so
-    the second waits for the next pass's fresh analysis. More severe findings go first."""
+    the second waits for the next pass's fresh analysis. More severe findings go first.
+
+    With ``unsafe``, each finding's first fix is taken whether it is safe or not (``--unsafe-fixes``):
+    still one fix per finding, never two alternatives of one."""
     starts = [inst.span.start for inst in parse(text).instructions] if text is not None else []
     chosen: list[Fix] = []
     taken: list[Edit] = []
     touched: set[int] = set()
     for finding in sorted(findings, key=lambda f: (-f.effective_severity.rank, f.span.start)):
-        fix = next((f for f in finding.fixes if f.safe), None)
+        fix = next((f for f in finding.fixes if f.safe or unsafe), None)
         # A fix that only creates files changes nothing in this text (the adapters create them).
         if fix is None or not fix.edits or _overlaps(fix, taken):
             continue
@@ -63,11 +66,12 @@ def safe_fixes(findings: Iterable[Finding], text: str | None = None) -> list[Fix
     return chosen
 
 
-def fix_all(text: str, check: Callable[[str], list[Finding]]) -> tuple[str, int]:
-    """Apply safe fixes until none is left (or MAX_PASSES); returns the text and how many applied."""
+def fix_all(text: str, check: Callable[[str], list[Finding]], unsafe: bool = False) -> tuple[str, int]:
+    """Apply safe fixes (with ``unsafe``, each finding's first fix) until none is left (or MAX_PASSES);
+    returns the text and how many applied."""
     applied = 0
     for _ in range(MAX_PASSES):
-        fixes = safe_fixes(check(text), text)
+        fixes = safe_fixes(check(text), text, unsafe)
         if not fixes:
             break
         text = apply_edits(text, [edit for fix in fixes for edit in fix.edits])

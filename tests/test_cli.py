@@ -366,7 +366,7 @@ def test_fix_rewrites_in_place_keeping_crlf_and_bom(tmp_path: Path, capsys: pyte
     path = _write(tmp_path / "Dockerfile", b"\xef\xbb\xbffrom alpine\r\nrun echo hi\r\n\r\nRUN true")
     assert main(["--fix", "--format", "concise", str(path)]) == 0
     assert path.read_bytes() == b"\xef\xbb\xbfFROM alpine\r\nRUN echo hi\r\n\r\nRUN true"
-    assert capsys.readouterr() == ("", "Fixed 2 problems in 1 file.\nNo problems found (1 file checked).\n")
+    assert capsys.readouterr() == ("", "Fixed 2 problems in 1 file; 0 remain.\n")
     assert main(["--fix", "--format", "concise", str(path)]) == 0
     assert path.read_bytes() == b"\xef\xbb\xbfFROM alpine\r\nRUN echo hi\r\n\r\nRUN true"
 
@@ -382,7 +382,7 @@ def test_fix_reports_what_is_left(tmp_path: Path, capsys: pytest.CaptureFixture[
         f"{path}:2:1: DKT002 test-maintainer MAINTAINER is deprecated",
         f"{path}:3:1: DKL000 syntax-error unknown instruction: FOO",
     ]
-    assert err == "Fixed 1 problem in 1 file.\nFound 2 problems in 1 file.\n"
+    assert err == "Fixed 1 problem in 1 file; 2 remain.\n"
     assert untouched.stat().st_mtime_ns == before
 
 
