@@ -10,7 +10,7 @@ import logging
 import pkgutil
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING
 
 import dockls.rules
@@ -57,9 +57,12 @@ class Config:
     ignore: frozenset[str] = frozenset()
     severities: dict[str, Severity | None] = field(default_factory=dict)  # None turns a rule off
 
+    @cached_property
+    def _ignored(self) -> frozenset[str]:
+        return frozenset(key.lower() for key in self.ignore)
+
     def enabled(self, rule: Rule) -> bool:
-        keys = {rule.id.lower(), rule.name}
-        if keys & {k.lower() for k in self.ignore}:
+        if rule.id.lower() in self._ignored or rule.name in self._ignored:
             return False
         return all(self.severities.get(k, rule.severity) is not None for k in (rule.id, rule.name))
 

@@ -831,10 +831,15 @@ def _binary_offset(text: str) -> int | None:
     if "\x00" in text:
         return text.index("\x00")
     sample = text[:4096]
-    odd = [i for i, ch in enumerate(sample) if (ch < " " and ch not in "\t\n\r\f\v") or ch == "\ufffd"]
+    odd = _ODD_CHARACTERS.findall(sample)
     if len(odd) >= 8 and len(odd) > len(sample) // 20:
-        return odd[0]
+        first = _ODD_CHARACTERS.search(sample)
+        return first.start() if first else None
     return None
+
+
+# Control characters other than whitespace, and the replacement character of undecodable bytes.
+_ODD_CHARACTERS = re.compile("[\x00-\x08\x0e-\x1f\ufffd]")
 
 
 def parse(text: str) -> Dockerfile:
