@@ -36,6 +36,7 @@ from urllib.parse import unquote, urlparse
 
 from lsprotocol import types as lsp
 from pygls.capabilities import get_capability
+from pygls.exceptions import JsonRpcException
 from pygls.io_ import StdoutWriter, run_async
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol, lsp_method
@@ -263,6 +264,16 @@ def kind_requested(kind: str, only: Sequence[str] | None) -> bool:
 class DocklsProtocol(LanguageServerProtocol):
     """pygls' protocol without its document store: the open/change/close notifications go straight
     to our handlers (see the module docstring for why)."""
+
+    def structure_message(self, data: dict[str, Any]) -> Any:
+        """pygls raises for a request whose parameters do not fit the method and never answers it,
+        which leaves the client waiting forever: answer it with the error (InvalidParams)."""
+        try:
+            return super().structure_message(data)
+        except JsonRpcException as error:
+            if "id" in data and "method" in data:
+                self._send_response(data["id"], error=lsp.ResponseError(error.code, error.message))
+            raise
 
     @lsp_method(lsp.TEXT_DOCUMENT_DID_OPEN)
     def lsp_text_document__did_open(self, params: lsp.DidOpenTextDocumentParams) -> Iterator[Any]:
