@@ -436,6 +436,10 @@ def resolve(layers: Sequence[Layer], path: Path | None,
     return config, settings
 
 
+def _warnings(layers: Sequence[Layer]) -> tuple[str, ...]:
+    return tuple(f"{layer.source}: {warning}" for layer in layers for warning in layer.warnings)
+
+
 @dataclass
 class Configuration:
     """Resolves the configuration of each file: the files found for it between the ``before`` and
@@ -484,7 +488,7 @@ class Configuration:
             self._resolved[key] = (tuple(layers), *resolve(layers, absolute, self.roots))
         _, config, settings = self._resolved[key]
         used = tuple(Path(layer.source) for layer in (hadolint, dockls) if layer is not None)
-        warnings = tuple(f"{layer.source}: {warning}" for layer in layers for warning in layer.warnings)
+        warnings = _warnings(layers)
         context = context_root(layers, absolute, self.roots) if absolute is not None else None
         size = next((layer.max_context_size for layer in reversed(layers) if layer.max_context_size), None)
         return Resolved(config, used, settings, tuple(errors), warnings, context, size)
@@ -493,7 +497,7 @@ class Configuration:
         """The configuration of a document that is not a file (e.g. unsaved): no files apply."""
         layers = [*self.before, *self.after]
         config, settings = resolve(layers, None)
-        warnings = tuple(f"{layer.source}: {warning}" for layer in layers for warning in layer.warnings)
+        warnings = _warnings(layers)
         return Resolved(config, (), settings, (), warnings)
 
     def _load(self, path: Path | None, errors: list[str]) -> Layer | None:
