@@ -140,6 +140,7 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Iterator
+from itertools import islice
 
 from dockls.caches import (
     TOOLS,
@@ -172,6 +173,8 @@ from dockls.shell import ShellCommand
 from dockls.syntax import Heredoc, Instruction
 from dockls.text import Span
 
+# Other RUNs a finding points to (the editor lists them under it): more would only be noise.
+MAX_RELATED = 20
 DOCKER_CLEAN = "/etc/apt/apt.conf.d/docker-clean"
 MOVE_DOCKER_CLEAN = f"[ ! -e {DOCKER_CLEAN} ] || mv {DOCKER_CLEAN} /tmp/"
 RESTORE_DOCKER_CLEAN = "{ [ ! -e /tmp/docker-clean ] || mv /tmp/docker-clean /etc/apt/apt.conf.d/; }"
@@ -199,7 +202,8 @@ class _Check:
         self._built_from: dict[int, set[int]] = {}
         self._reads: dict[tuple[int, str, tuple[str, ...]], bool] = {}
         # A fix for the cache of a tool that later commands read is the same for every RUN of its group.
-        self._group_fixes: dict[tuple[int, str, tuple[str, ...]], tuple[list[Edit], list[Related], str | None]] = {}
+        self._group_fixes: dict[tuple[int, str, tuple[str, ...]],
+                                tuple[tuple[Edit, ...], tuple[Related, ...], str | None]] = {}
 
     def findings(self) -> Iterator[Finding]:
         for run in self.model.runs:
@@ -327,24 +331,29 @@ class _Check:
                 return None, (), None
             if tool.shared:
                 self._group_fixes[key] = group
-        edits, related, unsafe = list(group[0]), list(group[1]), group[2]
+        group_edits, group_related, unsafe = group
+        # The group's edits are shared, not copied, by its findings: a file of thousands of RUNs must
+        # not cost quadratic time. Related places are capped for the same reason.
+        related = [item for item in islice(group_related, MAX_RELATED + 1)
+                   if item.span != run.instruction.keyword_span][:MAX_RELATED]
         if origin is not None:
             related.insert(0, Related(start.instruction.keyword_span,
                                       f"fills {tool.name}'s cache first: the fix mounts it from here on"))
-        related = [item for item in related if item.span != run.instruction.keyword_span]
         mounted = (*missing, *(m.target for m in run.mounts if m.type == "cache" and m.target))
+        removals: list[Edit] = []
         for command in commands:
             words = no_cache_options(tool, command)
             if words and _within(cache_dirs(tool, command, ctx), mounted):
-                removals = [remove_word(self.text, run.instruction, word, self.model.tree.escape) for word in words]
-                edits.extend(edit for edit in removals if edit is not None)
+                found = [remove_word(self.text, run.instruction, word, self.model.tree.escape) for word in words]
+                removals.extend(edit for edit in found if edit is not None)
         if unsafe is None and origin is None and tool.name == "apt":
             unsafe = self.reads_earlier_lists(run)
-        fix = Fix(f"Keep {tool.name}'s cache in a BuildKit cache mount", tuple(edits), safe=unsafe is None)
+        edits = (*group_edits, *removals) if removals else group_edits
+        fix = Fix(f"Keep {tool.name}'s cache in a BuildKit cache mount", edits, safe=unsafe is None)
         return fix, tuple(related), unsafe
 
     def group_fix(self, run: Run, start: Run, tool: Tool, first: tuple[str, ...], missing: tuple[str, ...],
-                  ctx: Context) -> tuple[list[Edit], list[Related], str | None] | None:
+                  ctx: Context) -> tuple[tuple[Edit, ...], tuple[Related, ...], str | None] | None:
         """The mounts from ``start`` on, with the RUNs after it that read the cache, and why that is unsafe."""
         own = self.mount_edits(start, ctx, tool, first)
         if own is None:
@@ -363,7 +372,7 @@ class _Check:
         if directive is not None:
             edits.append(directive)
         unsafe = self.unsafe(start, tool, missing) or (self.unsafe(run, tool, missing) if start is not run else None)
-        return edits, related, unsafe
+        return tuple(edits), tuple(related), unsafe
 
     def may_be_read(self, run: Run, folders: tuple[str, ...]) -> bool:
         """Whether the text after ``run`` could name ``folders`` — as such, under ``~`` or ``$HOME``, or

@@ -14,6 +14,7 @@ from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING
 
 import dockls.rules
+from dockls.budget import Budget, BudgetExceeded
 from dockls.ignorefile import IgnoreModel, parse_ignore
 from dockls.model import Model
 from dockls.rule import Finding, Rule, Severity
@@ -29,6 +30,10 @@ log = logging.getLogger("dockls")
 # Larger inputs (over 10,000 typical lines) are not Dockerfiles anyone writes by hand; analysing them
 # fully would only stall an editor.
 MAX_CHARS = 500_000
+
+# Seconds one rule may take on one file before it is cut off (its findings are dropped, the other
+# rules' are kept): far above what any rule takes on a 3,000-line file, so only a runaway hits it.
+RULE_BUDGET = 2.0
 
 _reported_failures: set[str] = set()
 
@@ -79,15 +84,22 @@ class Analysis:
     tree: Dockerfile
     model: Model
     findings: list[Finding]
+    cut_off: list[Rule] = field(default_factory=list)  # rules that ran out of time on this text
 
     @property
     def lines(self) -> LineIndex:
         return LineIndex(self.text)
 
 
-def _run_rule(rule: Rule, model: object) -> list[Finding]:
+def _run_rule(rule: Rule, model: object, budget: float | None, cut_off: list[Rule]) -> list[Finding]:
     try:
-        return list(rule.check(model))
+        with Budget(budget):
+            return list(rule.check(model))
+    except BudgetExceeded:
+        # The adapters say so where the user looks (with the file): here it is only logged.
+        log.info("rule %s (%s) took longer than %.1f s and was cut off", rule.id, rule.name, budget)
+        cut_off.append(rule)
+        return []
     except Exception:
         key = rule.id
         if key not in _reported_failures:
@@ -97,9 +109,10 @@ def _run_rule(rule: Rule, model: object) -> list[Finding]:
 
 
 def analyze(text: str, config: Config | None = None, rules: Iterable[Rule] | None = None,
-            context: BuildContext | None = None) -> Analysis:
+            context: BuildContext | None = None, budget: float | None = RULE_BUDGET) -> Analysis:
     """Parse, model and check one Dockerfile text (``context``: its build context on disk, when it is
-    a file there). Never raises for any input."""
+    a file there; ``budget``: seconds each rule may take, None for no limit). Never raises for any
+    input."""
     config = config or Config()
     truncated = len(text) > MAX_CHARS
     # Cut at a line break so that no half line becomes a bogus instruction.
@@ -116,8 +129,9 @@ def analyze(text: str, config: Config | None = None, rules: Iterable[Rule] | Non
     selected = [r for r in (rules if rules is not None else all_rules())
                 if r.target == "dockerfile" and config.enabled(r)]
     suppressions = Suppressions.of(tree)
-    findings = [f for f in _findings(selected, model, config) if not suppressions.suppresses(f)]
-    return Analysis(text, tree, model, findings)
+    cut_off: list[Rule] = []
+    findings = [f for f in _findings(selected, model, config, budget, cut_off) if not suppressions.suppresses(f)]
+    return Analysis(text, tree, model, findings, cut_off)
 
 
 @dataclass
@@ -125,24 +139,30 @@ class IgnoreAnalysis:
     text: str
     model: IgnoreModel
     findings: list[Finding]
+    cut_off: list[Rule] = field(default_factory=list)
 
 
 def analyze_ignore(text: str, config: Config | None = None, rules: Iterable[Rule] | None = None,
-                   context: BuildContext | None = None, dockerfiles: Sequence[Model] = ()) -> IgnoreAnalysis:
+                   context: BuildContext | None = None, dockerfiles: Sequence[Model] = (),
+                   budget: float | None = RULE_BUDGET) -> IgnoreAnalysis:
     """Check one ``.dockerignore`` text (``context``: the build context it filters, when known;
     ``dockerfiles``: the Dockerfiles that use it). Never raises for any input."""
     config = config or Config()
     model = IgnoreModel(text, parse_ignore(text), context, list(dockerfiles))
     selected = [r for r in (rules if rules is not None else all_rules())
                 if r.target == "dockerignore" and config.enabled(r)]
-    return IgnoreAnalysis(text, model, _findings(selected, model, config))
+    cut_off: list[Rule] = []
+    return IgnoreAnalysis(text, model, _findings(selected, model, config, budget, cut_off), cut_off)
 
 
-def _findings(rules: Iterable[Rule], model: object, config: Config) -> list[Finding]:
-    """The rules' findings on a Dockerfile's or an ignore file's model, configured, in text order."""
+def _findings(rules: Iterable[Rule], model: object, config: Config, budget: float | None,
+              cut_off: list[Rule]) -> list[Finding]:
+    """The rules' findings on a Dockerfile's or an ignore file's model, configured, in text order
+    (rules that run out of ``budget`` are added to ``cut_off``)."""
     findings: list[Finding] = []
     for rule in rules:
         severity = config.severity(rule)
-        findings.extend(replace(f, severity=severity) if severity else f for f in _run_rule(rule, model))
+        found = _run_rule(rule, model, budget, cut_off)
+        findings.extend(replace(f, severity=severity) if severity else f for f in found)
     findings.sort(key=lambda f: (f.span.start, f.rule.id))
     return findings

@@ -32,7 +32,7 @@ from dockls.instructions import (
     Reference,
 )
 from dockls.links import registry_page
-from dockls.model import PLATFORM_ARGS, PROXY_ARGS, Model, Scope, Stage, expand
+from dockls.model import BRACED_WORD, PLATFORM_ARGS, PROXY_ARGS, Model, Scope, Stage, expand
 from dockls.rule import Finding
 from dockls.syntax import Directive, Flag, FlagOption, Instruction
 from dockls.text import Span
@@ -43,7 +43,7 @@ SIZE_PLATFORMS = ("linux/amd64", "linux/arm64/v8")
 VARIABLES_URL = "https://docs.docker.com/reference/dockerfile/#environment-replacement"
 # Instructions whose exec form is run as is: no variable is substituted in it.
 _EXEC_AS_IS = frozenset({"RUN", "CMD", "ENTRYPOINT", "SHELL"})
-_VARIABLE = re.compile(r"\$(?:\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)(?P<modifier>[^}]*)\}"
+_VARIABLE = re.compile(r"\$(?:\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)(?P<modifier>" + BRACED_WORD + r")\}"
                        r"|(?P<plain>[A-Za-z_][A-Za-z0-9_]*))")
 _MARKDOWN_LINK = re.compile(r"\[([^\]]*)\]\(([^)]*)\)")
 

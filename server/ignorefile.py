@@ -381,15 +381,31 @@ class _Re2Translator:
         return ord(self.text[self.i - 1])
 
 
+_REPEATABLE = frozenset({"[^/]*", "(.*/)?", ".*"})
+
+
 def _compile(pattern: str) -> Callable[[str], object]:
     """patternmatcher's ``Pattern.compile`` (Unix separator): the matcher for one cleaned pattern."""
     expression: list[str] = ["^"]
     origin: list[int] = [0]
     kind = "exact"
     iteration = 0
+    literal: list[str] = []  # the pattern characters read since the last wildcard, class or escape
+    classes = False
+    required = ""  # the longest such run: a path without it cannot match
+
+    def end_literal() -> None:
+        nonlocal required
+        if len(literal) > len(required):
+            required = "".join(literal)
+        literal.clear()
 
     def emit(fragment: str, at: int, step: int = 0) -> None:
         """``step`` 1: the fragment's characters come from consecutive pattern characters."""
+        if fragment in _REPEATABLE and expression[-1] == fragment:
+            # `**/**/` and `**` mean what one of them means; repeated, they would make Python's
+            # backtracking matcher (unlike Go's RE2) take exponential time.
+            return
         expression.append(fragment)
         origin.extend(at + index * step for index in range(len(fragment)))
 
@@ -398,6 +414,12 @@ def _compile(pattern: str) -> Callable[[str], object]:
         ch = pattern[i]
         at = i
         i += 1
+        if ch == "[":
+            classes = True  # what a class holds is not literal text: no run is taken from here on
+        if not classes and (ch in _REGEX_ESCAPED or ch not in "*?\\[]"):
+            literal.append(ch)
+        else:
+            end_literal()
         if ch == "*":
             if i < len(pattern) and pattern[i] == "*":
                 i += 1
@@ -446,12 +468,14 @@ def _compile(pattern: str) -> Callable[[str], object]:
         bare = suffix[1:] if suffix.startswith("/") else None
         return lambda path: path.endswith(suffix) or path == bare
     emit("$", len(pattern) - 1 if pattern else 0)
+    end_literal()
     python = _Re2Translator("".join(expression), origin).translate()
     try:
-        compiled = re.compile(python)
+        match = re.compile(python).match
     except re.error as error:  # RE2 rejects these too (e.g. a repeated repetition)
         raise _PatternError(f"not a valid expression for BuildKit: {error.msg}", 0, len(pattern)) from error
-    return compiled.match
+    # A substring test first: most paths fail it, at a fraction of the cost of the expression.
+    return (lambda path: required in path and match(path)) if required else match
 
 
 # --- the ignore file -------------------------------------------------------------------------------------------

@@ -34,8 +34,11 @@ PROXY_ARGS = tuple(
 UNKNOWN: None = None
 Scope = dict[str, "str | None"]
 
+# What may follow ``${VAR`` up to its ``}``: text, ``$X`` and one level of ``${X…}``. It cannot run
+# into the next ``${``, so a run of unclosed ``${`` costs linear time, not quadratic.
+BRACED_WORD = r"(?:[^}$]|\$(?!\{)|\$\{[^{}$]*\})*"
 _VAR_RE = re.compile(
-    r"\$(?:\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)(?P<op>:?[-+?])?(?P<word>[^}]*)\}"
+    r"\$(?:\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)(?P<op>:?[-+?])?(?P<word>" + BRACED_WORD + r")\}"
     r"|(?P<plain>[A-Za-z_][A-Za-z0-9_]*))"
 )
 
@@ -273,6 +276,7 @@ class Model:
             script = parse_script(inst.args, to_document)
             commands = [c for c in script.commands if c.words]
             errors = script.has_errors and not inst.heredocs
+            opaque = opaque or not script.complete
             if inst.heredocs and commands:
                 # What the shell receives: the line, then each body and its terminator.
                 whole = inst.args + "\n" + "".join(h.content + h.name + "\n" for h in inst.heredocs)
@@ -283,6 +287,7 @@ class Model:
                     body = parse_script(heredoc.content, heredoc.body_span.start.__add__)
                     commands.extend(c for c in body.commands if c.words)
                     errors = errors or body.has_errors
+                    opaque = opaque or not body.complete
         else:
             opaque = True
         return Run(inst, holder, stage, shell, tuple(commands), opaque, errors, _mounts(inst), env)

@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from weakref import WeakKeyDictionary
 
 from dockls.model import Model, Run, Scope, Stage, expand
 from dockls.shell import ShellCommand, Word, first_operand
+from dockls.syntax import Instruction
 
 # --------------------------------------------------------------------------- apt
 
@@ -139,20 +141,44 @@ def configured_value(model: Model, run: Run, offset: int, pattern: re.Pattern[st
     """The value (group 1 of ``pattern``) of the last apt.conf line matching ``pattern`` written before
     ``offset`` of ``run``: earlier in the RUN, in an earlier instruction of its stage or in a stage it is
     built FROM."""
-    text = model.text
-    ranges = [(run.holder.span.start, offset)]
+    chain: list[Stage] = []
     stage: Stage | None = run.stage
-    seen: list[Stage] = []
-    while stage is not None and stage not in seen:
-        seen.append(stage)
-        ranges.extend((inst.span.start, inst.span.end) for inst in stage.instructions
-                      if stage is not run.stage or inst.span.end <= run.holder.span.start)
+    while stage is not None and stage not in chain:
+        chain.append(stage)
         stage = stage.parent
+    before = run.holder.span.start
     value: str | None = None
-    for start, end in sorted(ranges):  # in file order: the last line wins
-        for match in pattern.finditer(text, start, end):
-            value = match.group(1)
+    for setting in _settings(model, pattern):  # in file order: the last one wins
+        inst = setting.instruction
+        if (before <= setting.start and setting.end <= offset) or (
+                setting.stage in chain and (setting.stage is not run.stage or inst.span.end <= before)):
+            value = setting.value
     return value
+
+
+@dataclass(frozen=True)
+class _Setting:
+    start: int
+    end: int
+    value: str
+    instruction: Instruction  # the top-level instruction the match lies in
+    stage: Stage
+
+
+_SETTINGS: WeakKeyDictionary[Model, dict[re.Pattern[str], list[_Setting]]] = WeakKeyDictionary()
+
+
+def _settings(model: Model, pattern: re.Pattern[str]) -> list[_Setting]:
+    """Every match of ``pattern`` inside an instruction of a stage, found once per model: asked for
+    each RUN, a scan of the earlier instructions would cost quadratic time."""
+    cached = _SETTINGS.setdefault(model, {})
+    if pattern not in cached:
+        cached[pattern] = [
+            _Setting(match.start(), match.end(), match.group(1), inst, stage)
+            for stage in model.stages for inst in stage.instructions
+            for match in pattern.finditer(model.text, inst.span.start, inst.span.end)
+        ]
+    return cached[pattern]
 
 
 # --------------------------------------------------------------------------- apk

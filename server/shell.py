@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import posixpath
+import time
 from collections.abc import Callable, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
@@ -52,6 +53,7 @@ class ShellCommand:
 class Script:
     commands: tuple[ShellCommand, ...]
     has_errors: bool  # tree-sitter found a syntax error somewhere
+    complete: bool = True  # False: the parse took too long and was given up (no commands, no errors)
 
 
 @lru_cache(maxsize=1)
@@ -117,7 +119,7 @@ def parse_script(source: str, to_document: Callable[[int], int]) -> Script:
             return Span(at, at)
         return Span(to_document(start), to_document(end - 1) + 1)
 
-    relative, has_errors = _parse_relative(source)
+    relative, has_errors, complete = _parse_relative(source)
     commands = tuple(
         ShellCommand(
             tuple(Word(text, raw, span(start, end)) for text, raw, start, end in words),
@@ -126,11 +128,30 @@ def parse_script(source: str, to_document: Callable[[int], int]) -> Script:
         )
         for words, assignments, start, end in relative
     )
-    return Script(commands, has_errors)
+    return Script(commands, has_errors, complete)
+
+
+# tree-sitter-bash's error recovery is quadratic on some garbage (100 KB of "|" takes half a minute):
+# a longer script's parse is given up after this many seconds. Real scripts of that size take a few
+# milliseconds, and a short one is parsed without the (slower) cancellable interface.
+PARSE_SECONDS = 0.5
+_CANCELLABLE_FROM = 2048  # bytes
+
+
+def _parse_tree(data: bytes) -> Tree | None:
+    """tree-sitter's tree of a script, or None when it took longer than :data:`PARSE_SECONDS`."""
+    if len(data) < _CANCELLABLE_FROM:
+        return _parser().parse(data)
+    deadline = time.monotonic() + PARSE_SECONDS
+    try:
+        return _parser().parse(lambda at, _point: data[at:at + 65536],
+                               progress_callback=lambda *_state: time.monotonic() > deadline)
+    except ValueError:  # what tree-sitter raises for a parse its callback cancelled
+        return None
 
 
 @lru_cache(maxsize=8192)
-def _parse_relative(source: str) -> tuple[tuple[_RelCommand, ...], bool]:
+def _parse_relative(source: str) -> tuple[tuple[_RelCommand, ...], bool, bool]:
     """The commands of a script in source coordinates. Cached: between two keystrokes in an editor
     almost every RUN body is unchanged."""
     data = source.encode("utf-8", "surrogatepass")
@@ -150,9 +171,11 @@ def _parse_relative(source: str) -> tuple[tuple[_RelCommand, ...], bool]:
         def char_index(byte: int) -> int:
             return byte_to_char[byte]
 
-    tree = _parser().parse(data)
+    tree = _parse_tree(data)
+    if tree is None:
+        return (), False, False
     commands = tuple(_command(node, source, char_index) for node in _command_nodes(tree.root_node))
-    return commands, tree.root_node.has_error
+    return commands, tree.root_node.has_error, True
 
 
 def _command_nodes(root: Node) -> list[Node]:

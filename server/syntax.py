@@ -689,8 +689,8 @@ class _Parser:
         if args.startswith("["):
             try:
                 parsed = json.loads(args, parse_constant=_reject_constant)
-            except ValueError:
-                parsed = None
+            except (ValueError, RecursionError):  # arrays nested too deeply for Python: not JSON, as
+                parsed = None                      # beyond Go's own limit of 10,000 levels
             if isinstance(parsed, list):
                 if all(isinstance(item, str) for item in parsed):
                     inst.json = True

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Protocol
 
-from dockls.model import Model
+from dockls.model import BRACED_WORD, Model
 from dockls.syntax import Flag, Instruction
 from dockls.text import Encoding, LineIndex, Span
 
@@ -22,7 +22,7 @@ TOKEN_TYPES = ("keyword", "parameter", "property", "string", "variable", "type",
 TOKEN_MODIFIERS = ("declaration",)
 
 # BuildKit's variable forms: $NAME, ${NAME}, ${NAME:-word} … (the whole ${…} is the token).
-_VARIABLE = re.compile(r"\$(?:\{[A-Za-z_][A-Za-z0-9_]*(?::?[-+?][^}\n]*)?\}|[A-Za-z_][A-Za-z0-9_]*)")
+_VARIABLE = re.compile(r"\$(?:\{[A-Za-z_][A-Za-z0-9_]*(?::?[-+?]" + BRACED_WORD + r")?\}|[A-Za-z_][A-Za-z0-9_]*)")
 _STAGE_FLAGS = ("from",)
 # Priorities: where tokens overlap, the higher one keeps its characters.
 _BASE, _TOP = 0, 1
