@@ -12,27 +12,25 @@ one request at a time at positions spread over the whole file — each line's fi
 middle and its end (or once per file for whole-document requests) — and time each round trip.
 The first WARMUP samples of each type are dropped. A request type the server does not advertise is
 shown as "-". Requests that return an error are counted and shown; they should be 0. Standard library
-only, apart from the client of lsp_latency.py next to this script.
+only, apart from the shared client next to this script (lsp_client.py).
 """
 
 from __future__ import annotations
 
 import argparse
-import os
-import shlex
 import statistics
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from lsp_latency import CAPABILITIES as BASE_CAPABILITIES
-from lsp_latency import DOCKLS, HERE, RCJSUEN, Client, utf16_length
+from dockerfiles import SAMPLE
+from lsp_client import CAPABILITIES as BASE_CAPABILITIES
+from lsp_client import Client, add_server_options, parse_arguments, server_name, utf16_length
 
-DEFAULT_FILE = HERE.parent.parent / "shared" / "tools" / "Dockerfile.sample"
 WARMUP = 5
 
-# lsp_latency's client, plus what the editor features need to be offered in full.
+# The benchmarks' client, plus what the editor features need to be offered in full.
 CAPABILITIES: dict[str, Any] = {
     **BASE_CAPABILITIES,
     "textDocument": {
@@ -97,19 +95,16 @@ def positions(text: str) -> list[Position]:
     return spread
 
 
-def measure(command: list[str], path: Path, repeat: int) -> dict[str, tuple[list[float], int] | None]:
+def measure(command: list[str], path: Path, repeat: int,
+            every: int = 1) -> dict[str, tuple[list[float], int] | None]:
     """Per request type: the round-trip times in ms and the number of error replies (None: not
-    advertised by the server)."""
+    advertised by the server), at every ``every``-th position."""
     client = Client(command)
     results: dict[str, tuple[list[float], int] | None] = {}
     try:
-        reply = client.request("initialize", {"processId": os.getpid(), "rootUri": path.parent.as_uri(),
-                                              "capabilities": CAPABILITIES})
-        capabilities = reply.get("result", {}).get("capabilities", {})
-        client.notify("initialized", {})
+        capabilities = client.initialize(path.parent, CAPABILITIES)
         uri, text = path.as_uri(), path.read_text(encoding="utf-8")
-        client.notify("textDocument/didOpen", {"textDocument": {
-            "uri": uri, "languageId": "dockerfile", "version": 1, "text": text}})
+        client.open(uri, text)
         client.diagnostics(uri)
         lines = text.split("\n")
         whole_range = {"start": {"line": 0, "character": 0},
@@ -127,7 +122,7 @@ def measure(command: list[str], path: Path, repeat: int) -> dict[str, tuple[list
                 results[name] = None
                 continue
             errors = [0]
-            samples = [timed(method, make(uri, position), errors) for position in positions(text)]
+            samples = [timed(method, make(uri, position), errors) for position in positions(text)[::every]]
             results[name] = (samples[WARMUP:], errors[0])
         for name, (capability, method) in WHOLE.items():
             if not capabilities.get(capability):
@@ -156,25 +151,19 @@ def cell(result: tuple[list[float], int] | None) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("file", type=Path, nargs="?", default=DEFAULT_FILE)
-    parser.add_argument("--server", default=shlex.join(DOCKLS), help="command line of server A (default: dockls)")
-    parser.add_argument("--vs", help="command line of server B, measured after A on the same requests")
-    parser.add_argument("--rcjsuen", action="store_true",
-                        help=f"server B is rcjsuen's docker-langserver from {RCJSUEN.relative_to(HERE.parent)}")
+    parser.add_argument("file", type=Path, nargs="?", default=SAMPLE)
+    add_server_options(parser, "measured after A on the same requests")
     parser.add_argument("--repeat", type=int, default=40, help="samples of each whole-document request")
-    args = parser.parse_args()
-    if not args.file.is_file():
-        parser.error(f"{args.file}: no such file")
-    peer = [str(RCJSUEN), "--stdio"] if args.rcjsuen else shlex.split(args.vs) if args.vs else None
-    a = measure(shlex.split(args.server), args.file, args.repeat)
-    b = measure(peer, args.file, args.repeat) if peer else None
-    lines = len(args.file.read_text(encoding="utf-8").splitlines())
-    print(f"{args.file} ({lines} lines), {len(positions(args.file.read_text(encoding='utf-8')))} positions; "
+    parser.add_argument("--every", type=int, default=1, metavar="N", help="only every N-th position (default 1)")
+    args, servers = parse_arguments(parser)
+    results = [measure(command, args.file, args.repeat, args.every) for command in servers]
+    text = args.file.read_text(encoding="utf-8")
+    print(f"{args.file} ({len(text.splitlines())} lines), {len(positions(text)[::args.every])} positions; "
           "median / p90 round trip")
-    name_a = "dockls" if args.server == shlex.join(DOCKLS) else Path(shlex.split(args.server)[0]).name
-    print(f"{'request':<16}{'A: ' + name_a:>24}" + (f"{'B: ' + Path(peer[0]).name:>24}" if peer else ""))
+    print(f"{'request':<16}" + "".join(f"{label + ': ' + server_name(command):>24}"
+                                       for label, command in zip("AB", servers)))
     for name in (*POSITIONAL, *WHOLE):
-        print(f"{name:<16}{cell(a[name])}" + (cell(b[name]) if b is not None else ""))
+        print(f"{name:<16}" + "".join(cell(result[name]) for result in results))
 
 
 if __name__ == "__main__":

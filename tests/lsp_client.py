@@ -181,6 +181,6 @@ def rule_id(name: str) -> str:
     return rule.id
 
 
-def whole(text: str) -> lsp.Range:
+def whole(text: str, encoding: str = "utf-16") -> lsp.Range:
     lines = split_lines(text)
-    return lsp.Range(lsp.Position(0, 0), lsp.Position(len(lines) - 1, units(lines[-1], "utf-16")))
+    return lsp.Range(lsp.Position(0, 0), lsp.Position(len(lines) - 1, units(lines[-1], encoding)))
