@@ -201,6 +201,7 @@ class _Check:
         self._later: dict[int, list[Run]] = {}
         self._built_from: dict[int, set[int]] = {}
         self._reads: dict[tuple[int, str, tuple[str, ...]], bool] = {}
+        self._last: dict[str, int] = {}
         # A fix for the cache of a tool that later commands read is the same for every RUN of its group.
         self._group_fixes: dict[tuple[int, str, tuple[str, ...]],
                                 tuple[tuple[Edit, ...], tuple[Related, ...], str | None]] = {}
@@ -381,8 +382,15 @@ class _Check:
         after = run.instruction.span.end
         names = [name for name, value in run.env.items()
                  if value and value.startswith("/") and any(covers(value, folder) for folder in folders)]
-        return any(self.text.find(word, after) >= 0 for word in ("--offline", "~", "$HOME", "${HOME}", *folders, *(
+        return any(self.last_occurrence(word) >= after for word in ("--offline", "~", "$HOME", "${HOME}", *folders, *(
             f"{dollar}{name}" for name in names for dollar in ("$", "${"))))
+
+    def last_occurrence(self, word: str) -> int:
+        """Where ``word`` last starts in the text (-1: nowhere): one search per word, not one per RUN."""
+        found = self._last.get(word)
+        if found is None:
+            found = self._last[word] = self.text.rfind(word)
+        return found
 
     def reads(self, later: Run, tool: Tool, folders: tuple[str, ...], ctx: Context) -> bool:
         key = (id(later), tool.name, folders)

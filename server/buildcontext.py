@@ -17,6 +17,10 @@ Resolution (:func:`context_for`):
   ``<root>/.containerignore`` (read by podman and buildah; Docker itself does not read it, but a
   project that has only that file builds with podman). It is parsed on first use and re-read when
   its modification time or size changes.
+- Given a :class:`~dockls.workspace.Workspace` (the language server), compose files, ignore files
+  and directory listings outside it are not read: such a compose file is skipped, such an ignore
+  file counts as unreadable. Whether a root outside it is walked is the caller's decision
+  (:class:`~dockls.checker.Checker` drops such contexts).
 
 The walk (:meth:`BuildContext.walk`) never follows symlinks, like BuildKit's file-sync, which sends a
 link as a link: a symlink is listed as an entry of its own (``symlink=True``, its ``lstat`` size, the
@@ -42,12 +46,14 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import yaml
 
 from dockls.images import format_size
+from dockls.workspace import Workspace, readable
 
 if TYPE_CHECKING:
     from dockls.ignorefile import IgnoreFile
@@ -336,6 +342,7 @@ class BuildContext:
     cache: ContextCache = field(default_factory=lambda: CACHE, repr=False, compare=False)
     # Bytes sent above which a context counts as large (configuration key `max-context-size`).
     large_threshold: int = DEFAULT_LARGE_THRESHOLD
+    workspace: Workspace | None = None  # where files may be read; None: anywhere
 
     @property
     def ignore(self) -> IgnoreFile | None:
@@ -343,7 +350,13 @@ class BuildContext:
         return None if read is None else read[1]
 
     def _ignore_read(self) -> tuple[_IgnoreStamp, IgnoreFile] | None:
-        return None if self.ignore_path is None else _read_ignore(self.ignore_path)
+        if self.ignore_path is None or not self._ignore_readable:
+            return None
+        return _read_ignore(self.ignore_path)
+
+    @cached_property
+    def _ignore_readable(self) -> bool:  # decided once: rules ask for the ignore file many times
+        return self.ignore_path is not None and readable(self.workspace, self.ignore_path)
 
     def walk(self, progress: Callable[[int], None] | None = None) -> ContextWalk:
         return self.cache.walk(self.root, self.max_files, self.max_seconds, progress)
@@ -443,8 +456,10 @@ def _top_level_directories(files: Iterable[ContextFile]) -> list[DirectoryTotal]
 # --------------------------------------------------------------------------- resolution
 
 
-def context_for(dockerfile: Path, configured_root: Path | None = None) -> BuildContext:
-    """The build context of ``dockerfile``: its root and ignore file (see the module docstring).
+def context_for(dockerfile: Path, configured_root: Path | None = None,
+                workspace: Workspace | None = None) -> BuildContext:
+    """The build context of ``dockerfile``: its root and ignore file (see the module docstring);
+    ``workspace`` confines what is read.
 
     Cheap (a few ``stat`` calls, compose files parsed once per change); never raises."""
     dockerfile = Path(os.path.abspath(dockerfile))  # not resolved: a symlinked Dockerfile keeps its directory
@@ -453,16 +468,18 @@ def context_for(dockerfile: Path, configured_root: Path | None = None) -> BuildC
     if configured_root is not None:
         root, root_from = _absolute(configured_root), "configured"
     else:
-        found = _compose_context(dockerfile)
+        found = _compose_context(dockerfile, workspace)
         if found is not None:
             (root, compose_file), root_from = found, "compose"
         else:
             root, root_from = dockerfile.parent, "dockerfile"
-    return BuildContext(root, _ignore_file(dockerfile, root), dockerfile, root_from, compose_file)
+    return BuildContext(root, _ignore_file(dockerfile, root), dockerfile, root_from, compose_file,
+                        workspace=workspace)
 
 
 def contexts_using(ignore_path: Path,
-                   configured_root: Callable[[Path], Path | None] = lambda dockerfile: None) -> list[BuildContext]:
+                   configured_root: Callable[[Path], Path | None] = lambda dockerfile: None,
+                   workspace: Workspace | None = None) -> list[BuildContext]:
     """The build contexts an ignore file filters: those of the Dockerfiles next to it that use it
     (``<name>.dockerignore`` belongs to the Dockerfile ``<name>``), or, when none does, the context
     rooted at its own directory. ``configured_root`` gives a Dockerfile's configured context root."""
@@ -472,15 +489,17 @@ def contexts_using(ignore_path: Path,
     name = ignore_path.name
     if name.endswith(".dockerignore") and name != ".dockerignore":
         candidates = [ignore_path.with_name(name.removesuffix(".dockerignore"))]
-    else:
+    elif readable(workspace, ignore_path.parent):
         try:
             candidates = sorted(p for p in ignore_path.parent.iterdir() if is_dockerfile(p.name))
         except OSError:
             candidates = []
-    contexts = [context_for(dockerfile, configured_root(dockerfile)) for dockerfile in candidates
+    else:
+        candidates = []
+    contexts = [context_for(dockerfile, configured_root(dockerfile), workspace) for dockerfile in candidates
                 if dockerfile.is_file()]
     using = [context for context in contexts if context.ignore_path == ignore_path]
-    return using or [BuildContext(ignore_path.parent, ignore_path)]
+    return using or [BuildContext(ignore_path.parent, ignore_path, workspace=workspace)]
 
 
 def _ignore_file(dockerfile: Path, root: Path) -> Path | None:
@@ -494,12 +513,12 @@ def _ignore_file(dockerfile: Path, root: Path) -> Path | None:
     return None
 
 
-def _compose_context(dockerfile: Path) -> tuple[Path, Path] | None:
+def _compose_context(dockerfile: Path, workspace: Workspace | None) -> tuple[Path, Path] | None:
     """(context root, compose file) of the nearest compose service that builds ``dockerfile``."""
     directory = dockerfile.parent
     for _ in range(COMPOSE_PARENT_LEVELS + 1):
         compose = next((directory / name for name in COMPOSE_NAMES if (directory / name).is_file()), None)
-        if compose is not None:
+        if compose is not None and readable(workspace, compose):
             root = _service_context(compose, dockerfile)
             if root is not None:
                 return root, compose

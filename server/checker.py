@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dockls.buildcontext import BuildContext, context_for, contexts_using
-from dockls.engine import Analysis, Config, IgnoreAnalysis, analyze, analyze_ignore
+from dockls.engine import RULE_BUDGET, Analysis, Config, IgnoreAnalysis, analyze, analyze_ignore
 from dockls.model import Model
+from dockls.workspace import Workspace, readable
 
 Checked = Analysis | IgnoreAnalysis
 
@@ -22,29 +23,42 @@ class Checker:
     context_root: Path | None = None  # the configured context root, if any
     ignore_file: bool = False
     max_context_size: int | None = None  # the configured large-build-context threshold, if any
+    workspace: Workspace | None = None  # where files may be read (language server); None: anywhere (CLI)
+    budget: float | None = RULE_BUDGET  # seconds each rule may take on the text; None: no limit
 
     def __call__(self, text: str) -> Checked:
         if self.ignore_file:
-            contexts = contexts_using(self.location, lambda _: self.context_root) if self.location else []
+            # An ignore file whose folder does not exist (yet) filters no build context on disk.
+            on_disk = self.location is not None and self.location.parent.is_dir()
+            found = contexts_using(self.location, lambda _: self.context_root, self.workspace) \
+                if self.location is not None and on_disk else []
+            contexts = [context for context in found if readable(self.workspace, context.root)]
             for each in contexts:
                 self._configure(each)
-            dockerfiles = [Model.from_text(_read_text(c.dockerfile), c) for c in contexts if c.dockerfile]
+            dockerfiles = [Model.from_text(self._read_text(c.dockerfile), c) for c in contexts if c.dockerfile]
             return analyze_ignore(text, self.config, context=contexts[0] if contexts else None,
-                                  dockerfiles=dockerfiles)
-        # A document whose folder does not exist (yet) has no build context on disk to speak of.
-        on_disk = self.location is not None and self.location.parent.is_dir()
-        context = context_for(self.location, self.context_root) if on_disk and self.location else None
-        if context is not None:
-            self._configure(context)
-        return analyze(text, self.config, context=context)
+                                  dockerfiles=dockerfiles, budget=self.budget)
+        return analyze(text, self.config, context=self.build_context(), budget=self.budget)
+
+    def build_context(self) -> BuildContext | None:
+        """The build context on disk of the Dockerfile: None when it is not a file in an existing
+        folder (nothing on disk to speak of), or when the context's root is outside the workspace."""
+        if self.location is None or not self.location.parent.is_dir():
+            return None
+        context = context_for(self.location, self.context_root, self.workspace)
+        if not readable(self.workspace, context.root):
+            return None
+        self._configure(context)
+        return context
 
     def _configure(self, context: BuildContext) -> None:
         if self.max_context_size is not None:
             context.large_threshold = self.max_context_size
 
-
-def _read_text(path: Path) -> str:
-    try:
-        return path.read_bytes().decode("utf-8", errors="replace")
-    except OSError:
-        return ""
+    def _read_text(self, path: Path) -> str:
+        if not readable(self.workspace, path):
+            return ""
+        try:
+            return path.read_bytes().decode("utf-8", errors="replace")
+        except OSError:
+            return ""

@@ -25,7 +25,7 @@ from dockls.buildcontext import context_for, invalidate
 from dockls.checker import Checked, Checker
 from dockls.config import Configuration, Layer, Resolved, rules_named
 from dockls.docs import render_rule
-from dockls.engine import all_rules, rule_by_key
+from dockls.engine import all_rules, prepare_process, rule_by_key
 from dockls.files import check_patterns, find_inputs, is_ignore_file
 from dockls.fixes import OverlappingEdits, fix_all
 from dockls.reporters import Report
@@ -39,6 +39,8 @@ EXIT_FINDINGS = 1  # findings at or above the threshold, or --diff has changes t
 EXIT_ERROR = 2  # usage error, or an input could not be read or written
 
 STDIN = "-"
+# A pipeline is not waiting on a keystroke: a rule gets longer per file than in the editor.
+CLI_RULE_BUDGET = 10.0
 
 
 # --------------------------------------------------------------------------- reading inputs
@@ -173,6 +175,16 @@ def _write_stdout_bytes(data: bytes) -> None:
 # --------------------------------------------------------------------------- dockls --check / --fix / --diff
 
 
+def _seconds(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not seconds >= 0:  # also NaN
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {value!r}")
+    return seconds
+
+
 def _check_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="dockls",
@@ -243,6 +255,10 @@ def _check_parser() -> argparse.ArgumentParser:
         help="use this .dockls.toml, pyproject.toml or .hadolint.yaml instead of searching for configuration",
     )
     parser.add_argument("--isolated", action="store_true", help="ignore every configuration file")
+    parser.add_argument(
+        "--rule-timeout", type=_seconds, default=CLI_RULE_BUDGET, metavar="SECONDS",
+        help=f"cut off a rule that runs longer than this on one file (default: {CLI_RULE_BUDGET:g}; 0: never)",
+    )
     parser.add_argument(
         "--show-config", metavar="FILE",
         help="print the effective configuration for FILE (the files used and each rule's state) and exit",
@@ -374,7 +390,7 @@ class _Run:
             self.failed = True
         name = source.location.name if source.location is not None else (self.args.stdin_filename or "")
         return Checker(resolved.config, source.location, resolved.context, is_ignore_file(name),
-                       resolved.max_context_size)
+                       resolved.max_context_size, budget=self.args.rule_timeout or None)
 
 
 def _config_path(source: Source, stdin_filename: str | None) -> Path | None:
@@ -460,9 +476,17 @@ def _reports(path: str, analysis: Checked) -> list[Report]:
     return [reporters.report_of(path, analysis.text, index, finding) for finding in analysis.findings]
 
 
-def _analyze_reports(path: str, text: str, check: Checker) -> list[Report]:
+# A file's reports, and the rules that were cut off on it ("DKL001 (name)").
+Computed = tuple[list[Report], list[str]]
+
+
+def _computed(path: str, analysis: Checked) -> Computed:
+    return _reports(path, analysis), [f"{rule.id} ({rule.name})" for rule in analysis.cut_off]
+
+
+def _analyze_reports(path: str, text: str, check: Checker) -> Computed:
     """Runs in a worker process when many files are checked at once: sends back plain data."""
-    return _reports(path, check(text))
+    return _computed(path, check(text))
 
 
 # Below this many inputs a process pool costs more than it saves (starting workers ≈ 50 ms).
@@ -470,7 +494,7 @@ _PARALLEL_FROM = 32
 
 
 def _parallel_reports(run: _Run, sources: list[Source], checkers: list[Checker],
-                      progress: Progress) -> list[list[Report]] | None:
+                      progress: Progress) -> list[Computed] | None:
     """Every source's records, computed by one worker process per CPU when that pays off (checking
     many files without fixing, on a system that can fork); None otherwise."""
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
@@ -519,14 +543,17 @@ class Progress:
             self.drawn_at = None
 
 
-def _check_source(run: _Run, source: Source, check: Checker, reports: list[Report] | None = None) -> None:
+def _check_source(run: _Run, source: Source, check: Checker, computed: Computed | None = None) -> None:
     run.files += 1
     run.checked.append(source.path)
     if source.invalid_utf8_at is not None:
         _warn_invalid_utf8(source, run.fixing)
-    if reports is None:
-        analysis = _fix_source(run, source, check) if run.fixing else check(source.text)
-        reports = _reports(source.path, analysis)
+    if computed is None:
+        computed = _computed(source.path, _fix_source(run, source, check) if run.fixing else check(source.text))
+    reports, cut_off = computed
+    for rule in cut_off:
+        print(f"{source.path}: warning: rule {rule} took longer than {check.budget} s and was cut off; "
+              "its findings are missing (see --rule-timeout)", file=sys.stderr)
     if run.args.diff or not reports:
         return
     run.files_with_findings += 1
@@ -894,6 +921,8 @@ def _lsp(argv: Sequence[str]) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    if argv is None:  # the program itself, not a caller in a process of its own (tests, tools)
+        prepare_process()
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
         if not argv or argv[0] == "--stdio":

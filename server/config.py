@@ -31,6 +31,7 @@ import yaml
 
 from dockls.engine import Config, all_rules
 from dockls.rule import Rule, Severity
+from dockls.workspace import Workspace, readable
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -303,8 +304,9 @@ class ConfigFileCache:
             raise result
         return result
 
-    def find(self, directory: Path, stop_at: Path | None = None) -> ConfigFiles:
-        """The nearest dockls and hadolint files at or above ``directory``, not above ``stop_at``."""
+    def find(self, directory: Path, stop_at: Path | None = None, workspace: Workspace | None = None) -> ConfigFiles:
+        """The nearest dockls and hadolint files at or above ``directory``, not above ``stop_at``;
+        files outside ``workspace`` (symlinks resolved) are passed over, unread."""
         # Plain strings and os.path: this runs on every keystroke, and pathlib costs 4x as much here.
         dockls: str | None = None
         hadolint: str | None = None
@@ -312,18 +314,18 @@ class ConfigFileCache:
         while True:
             if dockls is None:
                 dockls = next((path for path in (os.path.join(folder, DOCKLS_FILE), os.path.join(folder, PYPROJECT))
-                               if self._declares(path)), None)
+                               if self._declares(path, workspace)), None)
             if hadolint is None:
                 hadolint = next((path for path in (os.path.join(folder, name) for name in HADOLINT_FILES)
-                                 if os.path.isfile(path)), None)
+                                 if os.path.isfile(path) and readable(workspace, path)), None)
             parent = os.path.dirname(folder)
             if (dockls and hadolint) or folder == stop or parent == folder:
                 break
             folder = parent
         return ConfigFiles(Path(dockls) if dockls else None, Path(hadolint) if hadolint else None)
 
-    def _declares(self, path: str) -> bool:
-        if not os.path.isfile(path):
+    def _declares(self, path: str, workspace: Workspace | None) -> bool:
+        if not os.path.isfile(path) or not readable(workspace, path):
             return False
         if not path.endswith(PYPROJECT):
             return True
@@ -455,7 +457,7 @@ class Configuration:
                     tuple[tuple[Layer, ...], Config, tuple[RuleSetting, ...]]] = field(
         default_factory=dict, init=False, repr=False)
 
-    def files_for(self, path: Path | None) -> ConfigFiles:
+    def files_for(self, path: Path | None, workspace: Workspace | None = None) -> ConfigFiles:
         if self.isolated:
             return ConfigFiles()
         if self.config_file is not None:
@@ -464,13 +466,14 @@ class Configuration:
             return ConfigFiles(dockls=self.config_file)
         directory = (path.parent if path is not None else Path.cwd()).absolute()
         stop_at = next((root for root in self.roots if directory == root or root in directory.parents), None)
-        return self.cache.find(directory, stop_at)
+        return self.cache.find(directory, stop_at, workspace)
 
-    def for_path(self, path: Path | None) -> Resolved:
+    def for_path(self, path: Path | None, workspace: Workspace | None = None) -> Resolved:
         """The effective configuration for the Dockerfile at ``path`` (None: no file, e.g. stdin
-        without a name; files are then searched from the working directory)."""
+        without a name; files are then searched from the working directory), from the files inside
+        ``workspace`` (None: from any file)."""
         absolute = Path(os.path.abspath(path)) if path is not None else None
-        files = self.files_for(absolute)
+        files = self.files_for(absolute, workspace)
         layers: list[Layer] = []
         errors: list[str] = []
         dockls = self._load(files.dockls, errors)

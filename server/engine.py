@@ -5,6 +5,7 @@ Both adapters (``dockls.lsp`` and ``dockls.cli``) call :func:`analyze` and nothi
 
 from __future__ import annotations
 
+import gc
 import importlib
 import logging
 import pkgutil
@@ -48,6 +49,18 @@ def all_rules() -> tuple[Rule, ...]:
         if isinstance(rule, Rule):
             rules.append(rule)
     return tuple(sorted(rules, key=lambda r: r.id))
+
+
+def prepare_process() -> None:
+    """For a process that analyses text after text (the language server, the CLI): import every rule
+    now, and keep the cyclic garbage collector out of the way. What is alive now (libraries, rules)
+    lives as long as the process, so it is frozen out of the collector's passes; and an analysis
+    allocates hundreds of thousands of short-lived objects, nearly none in reference cycles (reference
+    counting frees them), for which the default thresholds run the collector dozens of times per
+    analysis in vain: about a fifth of its time on a 150-line file, a third on 3,000 lines."""
+    all_rules()
+    gc.freeze()
+    gc.set_threshold(20_000, 50, 100)
 
 
 def rule_by_key(key: str) -> Rule | None:

@@ -20,7 +20,6 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 import importlib
 import logging
 import os
@@ -43,16 +42,18 @@ from pygls.protocol import LanguageServerProtocol, lsp_method
 from pygls.uris import to_fs_path
 
 from dockls import __version__
+from dockls.budget import budgeted
 from dockls.buildcontext import invalidate
 from dockls.checker import Checked, Checker
 from dockls.config import EDITOR_KEYS, ConfigError, Configuration, Layer, kebab, layer_from_mapping
-from dockls.engine import Analysis, all_rules, analyze
+from dockls.engine import Analysis, analyze, prepare_process
 from dockls.files import is_dockerfile, is_ignore_file
 from dockls.fixes import fix_all, safe_fixes
 from dockls.model import Model
 from dockls.rule import Edit, Finding, NewFile, Severity
 from dockls.suppressions import ignore_here, ignore_in_file
 from dockls.text import Encoding, LineIndex, Span
+from dockls.workspace import Workspace
 
 if TYPE_CHECKING:
     from pygls.server import ServerErrors
@@ -83,6 +84,15 @@ WATCHED_FILES = (
     "**/.dockerignore", "**/*.dockerignore", "**/.containerignore",
     "**/compose.yaml", "**/compose.yml", "**/docker-compose.yaml", "**/docker-compose.yml",
 )
+# Seconds of computing a request may take (waiting for the analysis does not count, and each rule of
+# the analysis has its own budget) before it is cut off with an empty answer and logged.
+REQUEST_BUDGET = 2.0
+# Requests never cut off: the session's lifecycle, commands (they send edits to the client midway),
+# and pulled diagnostics, whose answer cannot be empty and whose work is the budgeted analysis.
+UNBUDGETED = frozenset({lsp.INITIALIZE, lsp.SHUTDOWN, lsp.WORKSPACE_EXECUTE_COMMAND, lsp.TEXT_DOCUMENT_DIAGNOSTIC})
+# Analyses (syntax tree, model, findings: ~250 KB for a 150-line file) kept for the most recently
+# analysed or asked-about documents; the others keep their text and are analysed again when asked.
+KEPT_ANALYSES = 16
 # Debounce for re-checking after file events: an `npm install` creates thousands in bursts.
 RECHECK_DELAY = 0.3
 _ENCODINGS: dict[str, Encoding] = {"utf-8": "utf-8", "utf-16": "utf-16", "utf-32": "utf-32"}
@@ -131,6 +141,12 @@ class Document:
     task: asyncio.Task[None] | None = None
     closed: bool = False
     snapshot_cache: Snapshot | None = None
+    published: tuple[int | None, list[lsp.Diagnostic]] | None = None  # the version and diagnostics last pushed
+
+    def forget_analysis(self) -> None:
+        """Drop what can be computed again from the text (memory for documents out of use)."""
+        self.analysed = None
+        self.snapshot_cache = None
 
     def line_index(self) -> LineIndex:
         if self.lines is None:
@@ -304,6 +320,7 @@ class DocklsServer(LanguageServer):
         # Code actions of dockls.features (refactorings), asked by the one codeAction handler.
         self.action_providers: list[ActionProvider] = []
         self._results = 0
+        self.recent: dict[str, Document] = {}  # documents holding an analysis, least recently used first
         self.feature(lsp.INITIALIZE)(initialize)
         self.feature(lsp.INITIALIZED)(initialized)
         self.feature(lsp.WORKSPACE_DID_CHANGE_CONFIGURATION)(did_change_configuration)
@@ -317,6 +334,18 @@ class DocklsServer(LanguageServer):
         self.feature(lsp.TEXT_DOCUMENT_CODE_ACTION, lsp.CodeActionOptions(
             code_action_kinds=[lsp.CodeActionKind.QuickFix, FIX_ALL_KIND, *REFACTOR_KINDS]))(code_action)
         register_features(self)
+
+    def feature(self, feature_name: str, options: Any | None = None) -> Callable[[Any], Any]:
+        """pygls' registration, with every request's handler under :data:`REQUEST_BUDGET`."""
+        register = super().feature(feature_name, options)
+        types = lsp.METHOD_TO_TYPES.get(feature_name)
+        if types is None or types[1] is None or feature_name in UNBUDGETED:  # notifications: no answer to give
+            return register
+
+        def register_budgeted(handler: Any) -> Any:
+            register(budgeted(REQUEST_BUDGET, feature_name, handler))
+            return handler
+        return register_budgeted
 
     # Errors pygls catches around handlers go to stderr and the client's log, not to pop-ups.
     def report_server_error(self, error: Exception, source: ServerErrors) -> None:
@@ -348,16 +377,28 @@ class DocklsServer(LanguageServer):
         settings, and its build context. Configuration problems are shown once each, and never stop
         the analysis."""
         path = document_path(doc.uri)
-        resolved = self.configuration.for_path(path) if path is not None else self.configuration.for_no_file()
+        workspace = self.workspace_for(path)
+        resolved = (self.configuration.for_path(path, workspace) if path is not None
+                    else self.configuration.for_no_file())
+        warnings = list(resolved.warnings)
+        if resolved.context is not None and not workspace.allows(resolved.context):
+            warnings.append(f"the configured build context {resolved.context} is outside the workspace: it is "
+                            "not read, and the rules about the build context do not run")
         for error in resolved.errors:
             if error not in self.reported:
                 self.reported.add(error)
                 self.show_message(f"dockls: configuration not used: {error}")
-        for warning in resolved.warnings:
+        for warning in warnings:
             if warning not in self.reported:
                 self.reported.add(warning)
                 self.log_to_client(f"dockls: {warning}")
-        return Checker(resolved.config, path, resolved.context, doc.kind == "ignore", resolved.max_context_size)
+        return Checker(resolved.config, path, resolved.context, doc.kind == "ignore", resolved.max_context_size,
+                       workspace)
+
+    def workspace_for(self, path: Path | None) -> Workspace:
+        """Where files may be read for the document at ``path``: the workspace folders, or, when the
+        client names none, the document's own directory (see dockls.workspace)."""
+        return Workspace.of(self.roots() or ([path.parent] if path is not None else []))
 
     def show_message(self, message: str) -> None:
         log.warning("%s", message)
@@ -409,15 +450,29 @@ class DocklsServer(LanguageServer):
                     analysis, lines, diagnostics = analyze("", checker.config, rules=()), LineIndex(text), []
                 if doc.closed or (revision, generation) != (doc.revision, self.generation):
                     continue  # the text or the configuration changed meanwhile: this result is stale
+                for rule in analysis.cut_off:
+                    self.log_to_client(f"dockls: rule {rule.id} ({rule.name}) took longer than {checker.budget} s "
+                                       f"on {doc.uri} and was cut off; its findings are missing")
                 self._results += 1
                 doc.analysed = Analysed(text, version, revision, generation, checker, lines, analysis,
                                         analysis.findings, diagnostics, result_id=str(self._results))
                 doc.lines = lines
-                if not self.pull:
+                self.keep_analysis(doc)
+                # A document analysed again after its analysis was dropped has nothing new to push.
+                if not self.pull and doc.published != (version, diagnostics):
+                    doc.published = (version, diagnostics)
                     self.publish(doc.uri, diagnostics, version)
                 return
         finally:
             doc.task = None
+
+    def keep_analysis(self, doc: Document) -> None:
+        """Mark the document's analysis as the most recently used; drop the least recently used ones
+        beyond :data:`KEPT_ANALYSES`."""
+        self.recent.pop(doc.uri, None)
+        self.recent[doc.uri] = doc
+        while len(self.recent) > KEPT_ANALYSES:
+            self.recent.pop(next(iter(self.recent))).forget_analysis()
 
     async def current(self, doc: Document) -> Analysed | None:
         """The analysis of the document's current text and configuration, once it is ready."""
@@ -425,6 +480,7 @@ class DocklsServer(LanguageServer):
             analysed = doc.analysed
             if analysed is not None and (analysed.revision, analysed.generation) == (doc.revision,
                                                                                      self.generation):
+                self.keep_analysis(doc)
                 return analysed
             self.schedule(doc)
             assert doc.task is not None
@@ -584,6 +640,7 @@ def did_close(ls: DocklsServer, params: lsp.DidCloseTextDocumentParams) -> None:
     if doc is None:
         return
     doc.closed = True
+    ls.recent.pop(doc.uri, None)
     if not ls.pull:
         ls.publish(doc.uri, [], None)
 
@@ -671,10 +728,7 @@ def serve() -> None:
     protocol_in, protocol_out = sys.stdin.buffer, sys.stdout.buffer
     sys.stdout = sys.stderr  # a stray print() anywhere must not corrupt the protocol stream
     server = DocklsServer()
-    all_rules()  # import every rule now, not on the first keystroke
-    # Everything alive now (pygls, lsprotocol, the rules) lives as long as the process: keep it out of
-    # the cyclic collector, whose full passes would otherwise walk it again and again while typing.
-    gc.freeze()
+    prepare_process()  # the rules imported now, not on the first keystroke
     mode = os.fstat(protocol_in.fileno()).st_mode
     # Editors connect over pipes or socket pairs. Anything else (a terminal, a file) goes through pygls'
     # portable reader, so that no terminal is left in non-blocking mode.

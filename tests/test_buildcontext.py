@@ -21,7 +21,9 @@ from dockls.buildcontext import (
     invalidate,
     walk_directory,
 )
+from dockls.checker import Checker
 from dockls.cli import main
+from dockls.engine import Config, analyze_ignore
 
 
 @pytest.fixture(autouse=True)
@@ -456,3 +458,11 @@ def test_cli_dockerfile_uses_its_compose_context(tmp_path: Path, capsys: pytest.
 def test_cli_usage_errors(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     assert main(argv) == 2
     assert "error" in capsys.readouterr().err
+
+
+def test_an_ignore_file_in_a_folder_that_does_not_exist_filters_no_context(tmp_path: Path) -> None:
+    """An unsaved `.dockerignore` in a new folder: nothing on disk to compare its patterns with."""
+    text = "nothing-matches-this\n"
+    missing = tmp_path / "not-created-yet" / ".dockerignore"
+    checked = Checker(Config(), missing, ignore_file=True)(text)
+    assert [f.rule.name for f in checked.findings] == [f.rule.name for f in analyze_ignore(text).findings]

@@ -19,6 +19,7 @@ from lsprotocol import types as lsp
 from pygls.exceptions import JsonRpcInvalidParams, JsonRpcMethodNotFound
 
 from dockls.engine import analyze
+from dockls.lsp import KEPT_ANALYSES
 from tests.lsp_client import (
     BASE,
     TIMEOUT,
@@ -269,3 +270,19 @@ async def test_shutdown_in_the_middle_of_work(unmanaged: RecordingClient) -> Non
     assert server is not None
     assert await asyncio.wait_for(server.wait(), TIMEOUT) == 0
     pending.cancel()
+
+
+@pytest.mark.asyncio
+async def test_many_documents_keep_few_analyses_and_answer_for_all(vscode: RecordingClient) -> None:
+    """Beyond KEPT_ANALYSES documents the least recently used analyses are dropped (memory): such a
+    document is analysed again when asked about, and its unchanged diagnostics are not pushed again."""
+    uris = [uri_of(f"many/{number}/Dockerfile") for number in range(KEPT_ANALYSES + 4)]
+    for uri in uris:
+        open_doc(vscode, uri, BROKEN)
+    await eventually(lambda: all(vscode.publications(uri) for uri in uris), "diagnostics for every document")
+    first = uris[0]
+    hover = await vscode.text_document_hover_async(lsp.HoverParams(identifier(first), lsp.Position(1, 1)))
+    assert hover is not None and "LABEL" in str(hover.contents)
+    symbols = await vscode.text_document_document_symbol_async(lsp.DocumentSymbolParams(identifier(first)))
+    assert symbols
+    assert [codes(p.diagnostics) for p in vscode.publications(first)] == [expected_codes(BROKEN)]

@@ -11,10 +11,12 @@ from lsprotocol import types as lsp
 from pygls.capabilities import get_capability
 from pygls.exceptions import JsonRpcInvalidParams
 
-from dockls.buildcontext import context_for
-from dockls.engine import analyze, rule_by_key
+from dockls.buildcontext import BuildContext
+from dockls.checker import Checker
+from dockls.engine import Config, analyze, rule_by_key
 from dockls.lsp import DocklsServer, document_path
 from dockls.rule import NewFile
+from dockls.workspace import Workspace
 
 CREATE_DOCKERIGNORE = "dockls.createDockerignore"
 MISSING_RULE = "dockerignore-missing"
@@ -38,14 +40,18 @@ async def create_dockerignore(ls: DocklsServer, *arguments: object) -> Result:
     doc = ls.documents.get(uri)
     if doc is not None and doc.kind != "dockerfile":
         raise JsonRpcInvalidParams(f"{uri} is not a Dockerfile")
-    text = doc.text if doc is not None else _read(path)
+    workspace = ls.workspace_for(path)
+    text = doc.text if doc is not None else _read(path, workspace)
     if text is None:
-        raise JsonRpcInvalidParams(f"{uri} is neither open nor a readable file")
+        raise JsonRpcInvalidParams(f"{uri} is neither open nor a readable file in the workspace")
     if not path.parent.is_dir():
         return _not_created(f"{path.parent} does not exist, so there is no build context")
-    new_files = await asyncio.to_thread(_missing_ignore_files, ls, path, text)
+    checker = Checker(Config(), path, ls.configuration.for_path(path, workspace).context, workspace=workspace)
+    context = checker.build_context()
+    if context is None:
+        return _not_created("the build context is outside the workspace")
+    new_files = await asyncio.to_thread(_missing_ignore_files, context, text)
     if not new_files:
-        context = context_for(path, ls.configuration.for_path(path).context)
         if context.ignore_path is not None:
             return _not_created(f"the build context {context.root} already has {context.ignore_path.name}")
         return _not_created(f"{MISSING_RULE} does not apply: the Dockerfile does not send the whole build "
@@ -61,13 +67,12 @@ async def create_dockerignore(ls: DocklsServer, *arguments: object) -> Result:
     return {"created": new_files[0].path.as_uri()}
 
 
-def _missing_ignore_files(ls: DocklsServer, path: Path, text: str) -> tuple[NewFile, ...]:
+def _missing_ignore_files(context: BuildContext, text: str) -> tuple[NewFile, ...]:
     """The files the rule's fix creates for this Dockerfile in its (configured) build context; the
     rule runs even where the configuration turns it off, as the user asked for the file explicitly."""
     rule = rule_by_key(MISSING_RULE)
     if rule is None:
         return ()
-    context = context_for(path, ls.configuration.for_path(path).context)
     analysis = analyze(text, rules=[rule], context=context)
     return tuple(new for finding in analysis.findings for fix in finding.fixes for new in fix.new_files)
 
@@ -76,7 +81,9 @@ def _not_created(reason: str) -> Result:
     return {"created": None, "reason": reason}
 
 
-def _read(path: Path) -> str | None:
+def _read(path: Path, workspace: Workspace) -> str | None:
+    if not workspace.allows(path):
+        return None
     try:
         return path.read_bytes().decode("utf-8", errors="replace")
     except OSError:

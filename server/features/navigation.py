@@ -100,7 +100,8 @@ def document_link(ls: DocklsServer, params: lsp.DocumentLinkParams) -> list[lsp.
         return []
     snapshot = doc.snapshot()
     path = document_path(uri)
-    found = links.document_links(snapshot.model, path.parent if path is not None else None)
+    folder = path.parent if path is not None and ls.workspace_for(path).allows(path.parent) else None
+    found = links.document_links(snapshot.model, folder)
     tooltips = get_capability(ls.client_capabilities, "text_document.document_link.tooltip_support", False)
     return [lsp.DocumentLink(to_range(snapshot.lines, link.span, ls.encoding), target=link.target,
                              tooltip=link.tooltip if tooltips else None) for link in found]
