@@ -50,8 +50,6 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
-import yaml
-
 from dockls.images import format_size
 from dockls.workspace import Workspace, readable
 
@@ -538,6 +536,8 @@ def _load_compose(path: Path) -> Any:
     known = _compose_files.get(stamp[0])
     if known is not None and known[0] == stamp:
         return known[1]
+    import yaml  # here, not at the top: most sessions read no YAML, and it costs start-up ~15 ms
+
     try:
         document = yaml.safe_load(path.read_bytes())
     except (OSError, yaml.YAMLError, ValueError, RecursionError):

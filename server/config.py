@@ -27,7 +27,6 @@ from pathlib import Path
 from typing import Any
 
 import pathspec
-import yaml
 
 from dockls.engine import Config, all_rules
 from dockls.rule import Rule, Severity
@@ -336,6 +335,8 @@ class ConfigFileCache:
 
 
 def _read_layer(path: Path) -> Layer | None:
+    import yaml  # here, not at the top: most sessions read no YAML, and it costs start-up ~15 ms
+
     try:
         raw = path.read_bytes()
     except OSError as error:
