@@ -96,10 +96,11 @@ def engine_alone(path: Path, repeat: int = 55) -> float:
     """Median milliseconds of dockls' analysis plus range conversion in-process: the part of the
     latency that is the engine rather than the protocol. Same cadence as the edits (10 ms apart):
     back to back, caches stay warm and the figure comes out up to twice lower."""
-    from dockls.engine import analyze
+    from dockls.engine import analyze, prepare_process
     from dockls.lsp import to_diagnostic
     from dockls.text import LineIndex
 
+    prepare_process()  # as the server does
     text = path.read_text(encoding="utf-8")
     times = []
     for k in range(repeat + WARMUP):

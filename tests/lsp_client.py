@@ -16,6 +16,7 @@ from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 from pytest_lsp.client import DEFAULT_CLIENT_FEATURES, register_lsp_features
 
 from dockls.engine import rule_by_key
+from dockls.tokens import TOKEN_MODIFIERS, TOKEN_TYPES
 
 SERVER = [sys.executable, "-m", "dockls.lsp"]
 TIMEOUT = 20.0
@@ -184,3 +185,18 @@ def rule_id(name: str) -> str:
 def whole(text: str, encoding: str = "utf-16") -> lsp.Range:
     lines = split_lines(text)
     return lsp.Range(lsp.Position(0, 0), lsp.Position(len(lines) - 1, units(lines[-1], encoding)))
+
+
+def absolute_tokens(data: Sequence[int]) -> list[tuple[int, int, int, str, tuple[str, ...]]]:
+    """LSP's relative encoding of semantic tokens back to (line, character, length, type, modifiers),
+    positions in the session's encoding."""
+    assert len(data) % 5 == 0
+    decoded = []
+    line = character = 0
+    for i in range(0, len(data), 5):
+        line_delta, start_delta, length, kind, bits = data[i:i + 5]
+        line += line_delta
+        character = character + start_delta if line_delta == 0 else start_delta
+        modifiers = tuple(name for bit, name in enumerate(TOKEN_MODIFIERS) if bits >> bit & 1)
+        decoded.append((line, character, length, TOKEN_TYPES[kind], modifiers))
+    return decoded

@@ -28,9 +28,10 @@ from dockls.suppressions import ignore_here, ignore_in_file
 from dockls.symbols import Symbol, document_symbols, folding_ranges
 from dockls.syntax import Dockerfile
 from dockls.text import LineIndex, Span
-from dockls.tokens import TOKEN_MODIFIERS, TOKEN_TYPES, semantic_tokens
+from dockls.tokens import TOKEN_TYPES, semantic_tokens
 from tests.lsp_client import (
     RecordingClient,
+    absolute_tokens,
     actions_at,
     apply_text_edits,
     capabilities,
@@ -243,14 +244,10 @@ def line_at(text: str, offset: int) -> int:
 def decode_tokens(text: str, data: Sequence[int], encoding: str) -> list[tuple[Span, str, tuple[str, ...]]]:
     """LSP's relative encoding of semantic tokens back to spans, types and modifiers."""
     decoded = []
-    line = character = 0
-    for i in range(0, len(data), 5):
-        line_delta, start_delta, length, kind, bits = data[i:i + 5]
-        line += line_delta
-        character = character + start_delta if line_delta == 0 else start_delta
+    for line, character, length, kind, modifiers in absolute_tokens(data):
         span = span_of(text, lsp.Range(lsp.Position(line, character), lsp.Position(line, character + length)),
                        encoding)
-        decoded.append((span, TOKEN_TYPES[kind], tuple(m for b, m in enumerate(TOKEN_MODIFIERS) if bits >> b & 1)))
+        decoded.append((span, kind, modifiers))
     return decoded
 
 

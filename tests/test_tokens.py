@@ -10,6 +10,7 @@ import pytest
 from dockls.model import Model
 from dockls.text import LineIndex
 from dockls.tokens import TOKEN_MODIFIERS, TOKEN_TYPES, Token, encode, semantic_tokens
+from tests.lsp_client import absolute_tokens
 
 
 def tokens_of(text: str) -> list[Token]:
@@ -26,18 +27,12 @@ def decode(text: str, data: list[int], encoding: str) -> list[tuple[str, str, tu
     lines = re.split(r"\r\n|\r|\n", text)
     codec = {"utf-16": "utf-16-le", "utf-8": "utf-8"}[encoding]
     width = 2 if encoding == "utf-16" else 1
-    assert len(data) % 5 == 0
     found = []
-    line = character = 0
-    for i in range(0, len(data), 5):
-        delta_line, delta_start, length, kind, bits = data[i:i + 5]
-        line += delta_line
-        character = character + delta_start if delta_line == 0 else delta_start
+    for line, character, length, kind, modifiers in absolute_tokens(data):
         encoded = lines[line].encode(codec)
         piece = encoded[character * width:(character + length) * width].decode(codec)
         assert len(piece.encode(codec)) == length * width  # never cuts a character in half
-        modifiers = tuple(name for bit, name in enumerate(TOKEN_MODIFIERS) if bits & (1 << bit))
-        found.append((piece, TOKEN_TYPES[kind], modifiers))
+        found.append((piece, kind, modifiers))
     return found
 
 
