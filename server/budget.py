@@ -14,6 +14,7 @@ import ctypes
 import functools
 import inspect
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable, Coroutine, Generator
@@ -38,6 +39,9 @@ class _Armed:
 
 _armed: dict[int, _Armed] = {}  # thread id → its budget (one per thread: budgets do not nest)
 _lock = threading.Lock()  # orders firing against disarming
+# Set while budgets are armed: with none, the watchdog waits on it instead of waking the CPU 50 times
+# a second in an editor that sits idle all day.
+_busy = threading.Event()
 _watchdog: threading.Thread | None = None
 _set_async_exc = ctypes.pythonapi.PyThreadState_SetAsyncExc
 _set_async_exc.argtypes = (ctypes.c_ulong, ctypes.py_object)
@@ -45,6 +49,10 @@ _set_async_exc.argtypes = (ctypes.c_ulong, ctypes.py_object)
 
 def _watch() -> None:
     while True:
+        if not _armed:
+            _busy.clear()
+            if not _armed:  # looked at again after clearing: a budget armed in between is not missed
+                _busy.wait()
         time.sleep(TICK)
         now = time.monotonic()
         for thread_id, armed in list(_armed.items()):
@@ -57,11 +65,25 @@ def _watch() -> None:
 
 def _ensure_watchdog() -> None:
     global _watchdog
-    if _watchdog is None or not _watchdog.is_alive():  # also after a fork, which keeps no threads
+    if _watchdog is None:
         with _lock:
-            if _watchdog is None or not _watchdog.is_alive():
+            if _watchdog is None:
                 _watchdog = threading.Thread(target=_watch, name="dockls-budget", daemon=True)
                 _watchdog.start()
+
+
+def _forked() -> None:
+    """A forked child (the CLI's worker processes) has none of its parent's threads, and the parent's
+    watchdog may have held the lock at the fork: start afresh."""
+    global _lock, _watchdog, _busy
+    _lock = threading.Lock()
+    _busy = threading.Event()
+    _armed.clear()
+    _watchdog = None
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forked)
 
 
 class Budget:
@@ -81,6 +103,8 @@ class Budget:
         if self.armed is not None:
             _ensure_watchdog()
             _armed[self.thread_id] = self.armed
+            if not _busy.is_set():
+                _busy.set()
 
     def __exit__(self, *exc_info: object) -> None:
         armed = self.armed

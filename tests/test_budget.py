@@ -4,6 +4,7 @@ nothing of the cut-off leaks into what the thread does next."""
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 import threading
 import time
@@ -14,6 +15,7 @@ import pytest
 import pytest_lsp
 from lsprotocol import types as lsp
 
+from dockls import budget
 from dockls.budget import Budget, BudgetExceeded, budgeted
 from dockls.cli import main
 from dockls.engine import analyze, rule_by_key
@@ -177,3 +179,29 @@ def test_a_shell_parse_that_takes_too_long_is_given_up_and_the_run_is_opaque() -
     assert time.monotonic() - started < PARSE_SECONDS + 5
     assert [(run.opaque, run.commands, run.shell_errors) for run in model.runs] == [(True, (), False)]
     assert parse_script("apt-get update && apt-get install -y curl\n" * 200, lambda i: i).complete
+
+
+def test_the_watchdog_sleeps_when_no_budget_is_armed() -> None:
+    """An editor left open all day: nothing wakes the CPU while nothing is being checked."""
+    with Budget(1.0):
+        assert budget._busy.is_set()
+    deadline = time.monotonic() + 2
+    while budget._busy.is_set() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert not budget._busy.is_set()
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork on this platform")
+def test_a_forked_child_starts_its_own_watchdog() -> None:
+    with Budget(1.0):
+        pass
+    child = os.fork()
+    if child == 0:  # the child: a budget must still cut off, and report through the exit status
+        try:
+            with Budget(0.2):
+                _spin()
+        except BudgetExceeded:
+            os._exit(7)
+        os._exit(1)
+    _, status = os.waitpid(child, 0)
+    assert os.waitstatus_to_exitcode(status) == 7
