@@ -56,7 +56,7 @@ import re
 from collections.abc import Iterator
 
 from dockls.edits import replace_word
-from dockls.model import Model, Run, Stage
+from dockls.model import Model, Run
 from dockls.packages import apt_call
 from dockls.rule import Edit, Finding, Fix, FixAvailability, Rule, Severity
 from dockls.shell import ShellCommand, Word
@@ -142,16 +142,9 @@ def _keeps_archives(model: Model, run: Run, subcommand: str) -> bool:
     stage (or one it is built FROM) removed docker-clean, and no mount holds the archives."""
     if subcommand not in _DOWNLOADING or run.cache_mount_covers(ARCHIVES):
         return False
-    stage: Stage | None = run.stage
-    seen: list[Stage] = []
-    while stage is not None and stage not in seen:
-        seen.append(stage)
-        for inst in stage.instructions:
-            if inst.span.start < run.holder.span.start and _DOCKER_CLEAN_REMOVED.search(
-                    model.text, inst.span.start, inst.span.end):
-                return True
-        stage = stage.parent
-    return False
+    return any(inst.span.start < run.holder.span.start
+               and _DOCKER_CLEAN_REMOVED.search(model.text, inst.span.start, inst.span.end)
+               for stage in (run.stage.chain if run.stage is not None else []) for inst in stage.instructions)
 
 
 RULE = Rule(

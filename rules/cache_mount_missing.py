@@ -194,7 +194,6 @@ class _Check:
         self.text = model.text
         self._downloads: dict[int, dict[Tool, list[ShellCommand]]] = {}
         self._contexts: dict[int, Context] = {}
-        self._chains: dict[int, list[Stage]] = {}
         self._copies: list[tuple[Stage, list[str], int]] | None = None
         self._docker_clean: list[int] | None = None
         self._missing: dict[tuple[int, str], tuple[list[ShellCommand], tuple[str, ...]] | None] = {}
@@ -236,17 +235,7 @@ class _Check:
 
     def chain(self, stage: Stage | None) -> list[Stage]:
         """``stage`` and the stages it is built FROM."""
-        if stage is None:
-            return []
-        chain = self._chains.get(id(stage))
-        if chain is None:
-            chain = []
-            current: Stage | None = stage
-            while current is not None and current not in chain:
-                chain.append(current)
-                current = current.parent
-            self._chains[id(stage)] = chain
-        return chain
+        return stage.chain if stage is not None else []
 
     def missing(self, run: Run, tool: Tool,
                 commands: list[ShellCommand]) -> tuple[list[ShellCommand], tuple[str, ...]] | None:

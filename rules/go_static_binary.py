@@ -106,15 +106,6 @@ def _runtime_kind(image: str) -> str | None:
     return None
 
 
-def _chain(stage: Stage) -> list[Stage]:
-    chain: list[Stage] = []
-    current: Stage | None = stage
-    while current is not None and current not in chain:
-        chain.append(current)
-        current = current.parent
-    return chain
-
-
 def _copied_stages(model: Model) -> dict[int, tuple[Stage, Span]]:
     """Stages (by index) the final stages copy from, with the chains they are built on, and a COPY."""
     copied: dict[int, tuple[Stage, Span]] = {}
@@ -125,7 +116,7 @@ def _copied_stages(model: Model) -> dict[int, tuple[Stage, Span]]:
             source = model.stage_named(origin.value) if origin is not None and origin.value else None
             if source is None or source in model.final_stages:
                 continue
-            for member in _chain(source):
+            for member in source.chain:
                 copied.setdefault(member.index, (member, holder.span))
     return copied
 
@@ -167,7 +158,7 @@ def _cgo_on(model: Model, run: Run, command: ShellCommand, final_base: Stage) ->
         return False  # set to 0 by ENV/ARG, or an ARG whose value is only known at build time
     if _EXPORTED_OFF.search(model.text, run.instruction.span.start, command.span.start):
         return False
-    stages = _chain(run.stage) if run.stage else []
+    stages = run.stage.chain if run.stage else []
     runs = [r for r in model.runs if r.stage in stages]
     if any(cmd.name in GO_COMMANDS and cmd.has("-w") and any(_CGO_OFF.fullmatch(w.text) for w in cmd.args)
            for r in runs for cmd in r.commands):

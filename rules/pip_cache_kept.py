@@ -62,8 +62,9 @@ import posixpath
 import re
 from collections.abc import Iterator
 
+from dockls.caches import ROOT_USERS, user_of
 from dockls.edits import add_flag, insert_word_after
-from dockls.model import Model, Run, Stage, expand
+from dockls.model import Model, Run, expand
 from dockls.packages import pip_install
 from dockls.rule import Finding, Fix, FixAvailability, Rule, Severity
 from dockls.shell import ShellCommand, Word
@@ -71,7 +72,6 @@ from dockls.shell import ShellCommand, Word
 NO_CACHE_OPTIONS = frozenset({"--no-cache-dir", "--no-cache"})
 # PIP_NO_CACHE_DIR given a non-empty value anywhere in the RUN: `export`, `env`, a prefix assignment.
 _NO_CACHE_IN_RUN = re.compile(r"(?<![\w$])PIP_NO_CACHE_DIR=(?=[^\s;&|)])")
-_ROOT_USERS = frozenset({"", "root", "0"})
 
 
 def check(model: Model) -> Iterator[Finding]:
@@ -136,18 +136,8 @@ def _absolute(path: str) -> str | None:
 
 def _runs_as_root(model: Model, run: Run) -> bool:
     """No USER instruction, or USER root, is in force for ``run`` (the base image's user is not known)."""
-    stage: Stage | None = run.stage
-    before = run.holder.span.start
-    seen: list[Stage] = []
-    while stage is not None and stage not in seen:
-        users = [inst for inst in stage.instructions if inst.keyword == "USER" and inst.span.start < before]
-        if users:
-            user, known = expand(users[-1].args, run.env)
-            return known and user.split(":", 1)[0] in _ROOT_USERS
-        seen.append(stage)
-        stage = stage.parent
-        before = len(model.text)
-    return True
+    user, known = user_of(model, run)
+    return known and user.split(":", 1)[0] in ROOT_USERS
 
 
 def _finding(model: Model, run: Run, command: ShellCommand, install: Word, cache: str | None) -> Finding:

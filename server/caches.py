@@ -87,7 +87,7 @@ class Context:
     def of(cls, model: Model, run: Run) -> Context:
         image, tag = _image_name(_base_image(run.stage))
         env: dict[str, str | None] = {**IMAGE_ENV.get(image, {}), **run.env}
-        user, known = _user(model, run)
+        user, known = user_of(model, run)
         root = known and user.split(":", 1)[0] in ROOT_USERS
         home_value = env.get("HOME")
         home = _plain(expand(home_value, env)[0]) if home_value else ("/root" if root else None)
@@ -108,28 +108,21 @@ def _image_name(reference: str) -> tuple[str, str]:
 
 
 def _base_image(stage: Stage | None) -> str:
-    seen: list[Stage] = []
-    while stage is not None and stage.parent is not None and stage not in seen:
-        seen.append(stage)
-        stage = stage.parent
-    return stage.image if stage is not None else ""
+    return stage.chain[-1].image if stage is not None else ""
 
 
-def _user(model: Model, run: Run) -> tuple[str, bool]:
-    """The USER in force for ``run`` (from its stage and the stages it is built FROM), expanded."""
-    stage = run.stage
+def user_of(model: Model, run: Run) -> tuple[str, bool]:
+    """The USER in force for ``run`` (from its stage and the stages it is built FROM), expanded, and
+    whether its value is known ("" when no USER is given: the base image's)."""
     before = run.holder.span.start
-    seen: list[Stage] = []
-    while stage is not None and stage not in seen:
+    for stage in run.stage.chain if run.stage is not None else []:
         users = stage.users
         last = bisect.bisect_left(users, before, key=lambda inst: inst.span.start)
         if last:
             raw = users[last - 1].args.strip()
             value, known = expand(raw, run.env)
             return (value if known else raw), known
-        seen.append(stage)
-        stage = stage.parent
-        before = len(model.text)
+        before = len(model.text)  # in a stage it is built FROM, every USER counts
     return "", True
 
 

@@ -124,6 +124,16 @@ class Stage:
     shell: tuple[str, ...] = DEFAULT_SHELL  # the SHELL at the end of the stage
 
     @cached_property
+    def chain(self) -> list[Stage]:
+        """This stage, then the stages it is built FROM, nearest first."""
+        chain: list[Stage] = []
+        stage: Stage | None = self
+        while stage is not None and stage not in chain:  # FROM names only earlier stages: no cycle
+            chain.append(stage)
+            stage = stage.parent
+        return chain
+
+    @cached_property
     def users(self) -> list[Instruction]:
         """The stage's USER instructions (asked for each RUN: a scan each time would be quadratic)."""
         return [inst for inst in self.instructions if inst.keyword == "USER"]
@@ -178,12 +188,7 @@ class Model:
     @cached_property
     def final_stages(self) -> list[Stage]:
         """The last stage and every stage it is built FROM: what ends up in the final image."""
-        chain: list[Stage] = []
-        stage = self.stages[-1] if self.stages else None
-        while stage is not None and stage not in chain:
-            chain.append(stage)
-            stage = stage.parent
-        return chain
+        return self.stages[-1].chain if self.stages else []
 
     def is_final(self, stage: Stage | None) -> bool:
         return stage is not None and stage in self.final_stages

@@ -141,11 +141,7 @@ def configured_value(model: Model, run: Run, offset: int, pattern: re.Pattern[st
     """The value (group 1 of ``pattern``) of the last apt.conf line matching ``pattern`` written before
     ``offset`` of ``run``: earlier in the RUN, in an earlier instruction of its stage or in a stage it is
     built FROM."""
-    chain: list[Stage] = []
-    stage: Stage | None = run.stage
-    while stage is not None and stage not in chain:
-        chain.append(stage)
-        stage = stage.parent
+    chain = run.stage.chain if run.stage is not None else []
     before = run.holder.span.start
     value: str | None = None
     for setting in _settings(model, pattern):  # in file order: the last one wins
