@@ -51,7 +51,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from dockls.images import format_size
-from dockls.workspace import Workspace, readable
+from dockls.workspace import Workspace, read_text, readable
 
 if TYPE_CHECKING:
     from dockls.ignorefile import IgnoreFile
@@ -310,9 +310,8 @@ def _read_ignore(path: Path) -> tuple[_IgnoreStamp, IgnoreFile] | None:
         known = _ignore_files.get(stamp[0])
         if known is not None and known[0] == stamp:
             return known
-    try:
-        text = path.read_bytes().decode("utf-8", errors="replace")
-    except OSError:
+    text = read_text(None, path)  # whether the workspace allows it: BuildContext._ignore_readable
+    if text is None:
         return None
     parsed = (stamp, parse_ignore(text))
     with _ignore_lock:

@@ -9,7 +9,7 @@ from pathlib import Path
 from dockls.buildcontext import BuildContext, context_for, contexts_using
 from dockls.engine import RULE_BUDGET, Analysis, Config, IgnoreAnalysis, analyze, analyze_ignore
 from dockls.model import Model
-from dockls.workspace import Workspace, readable
+from dockls.workspace import Workspace, read_text, readable
 
 Checked = Analysis | IgnoreAnalysis
 
@@ -28,14 +28,13 @@ class Checker:
 
     def __call__(self, text: str) -> Checked:
         if self.ignore_file:
-            # An ignore file whose folder does not exist (yet) filters no build context on disk.
-            on_disk = self.location is not None and self.location.parent.is_dir()
-            found = contexts_using(self.location, lambda _: self.context_root, self.workspace) \
-                if self.location is not None and on_disk else []
+            location = self._on_disk()
+            found = contexts_using(location, lambda _: self.context_root, self.workspace) if location else []
             contexts = [context for context in found if readable(self.workspace, context.root)]
             for each in contexts:
                 self._configure(each)
-            dockerfiles = [Model.from_text(self._read_text(c.dockerfile), c) for c in contexts if c.dockerfile]
+            dockerfiles = [Model.from_text(read_text(self.workspace, c.dockerfile) or "", c)
+                           for c in contexts if c.dockerfile]
             return analyze_ignore(text, self.config, context=contexts[0] if contexts else None,
                                   dockerfiles=dockerfiles, budget=self.budget)
         return analyze(text, self.config, context=self.build_context(), budget=self.budget)
@@ -43,9 +42,10 @@ class Checker:
     def build_context(self) -> BuildContext | None:
         """The build context on disk of the Dockerfile: None when it is not a file in an existing
         folder (nothing on disk to speak of), or when the context's root is outside the workspace."""
-        if self.location is None or not self.location.parent.is_dir():
+        location = self._on_disk()
+        if location is None:
             return None
-        context = context_for(self.location, self.context_root, self.workspace)
+        context = context_for(location, self.context_root, self.workspace)
         if not readable(self.workspace, context.root):
             return None
         self._configure(context)
@@ -55,10 +55,7 @@ class Checker:
         if self.max_context_size is not None:
             context.large_threshold = self.max_context_size
 
-    def _read_text(self, path: Path) -> str:
-        if not readable(self.workspace, path):
-            return ""
-        try:
-            return path.read_bytes().decode("utf-8", errors="replace")
-        except OSError:
-            return ""
+    def _on_disk(self) -> Path | None:
+        """The document's path, when it is a file in an existing folder: a document in a folder that
+        does not exist (yet) has no build context on disk to speak of."""
+        return self.location if self.location is not None and self.location.parent.is_dir() else None

@@ -42,3 +42,13 @@ class Workspace:
 def readable(workspace: Workspace | None, path: Path | str) -> bool:
     """Whether ``path`` may be read: anywhere without a workspace (the CLI), else inside it."""
     return workspace is None or workspace.allows(path)
+
+
+def read_text(workspace: Workspace | None, path: Path) -> str | None:
+    """The file's text (undecodable bytes as U+FFFD), or None when it may not or cannot be read."""
+    if not readable(workspace, path):
+        return None
+    try:
+        return path.read_bytes().decode("utf-8", errors="replace")
+    except OSError:
+        return None

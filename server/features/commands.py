@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 
 from lsprotocol import types as lsp
 from pygls.capabilities import get_capability
@@ -16,7 +15,7 @@ from dockls.checker import Checker
 from dockls.engine import Config, analyze, rule_by_key
 from dockls.lsp import DocklsServer, document_path
 from dockls.rule import NewFile
-from dockls.workspace import Workspace
+from dockls.workspace import read_text
 
 CREATE_DOCKERIGNORE = "dockls.createDockerignore"
 MISSING_RULE = "dockerignore-missing"
@@ -41,7 +40,7 @@ async def create_dockerignore(ls: DocklsServer, *arguments: object) -> Result:
     if doc is not None and doc.kind != "dockerfile":
         raise JsonRpcInvalidParams(f"{uri} is not a Dockerfile")
     workspace = ls.workspace_for(path)
-    text = doc.text if doc is not None else _read(path, workspace)
+    text = doc.text if doc is not None else read_text(workspace, path)
     if text is None:
         raise JsonRpcInvalidParams(f"{uri} is neither open nor a readable file in the workspace")
     if not path.parent.is_dir():
@@ -81,10 +80,3 @@ def _not_created(reason: str) -> Result:
     return {"created": None, "reason": reason}
 
 
-def _read(path: Path, workspace: Workspace) -> str | None:
-    if not workspace.allows(path):
-        return None
-    try:
-        return path.read_bytes().decode("utf-8", errors="replace")
-    except OSError:
-        return None
