@@ -921,8 +921,9 @@ def _lsp(argv: Sequence[str]) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    if argv is None:  # the program itself, not a caller in a process of its own (tests, tools)
-        prepare_process()
+    # The program itself (not a caller in a process of its own, such as the tests) checks with its
+    # process prepared; the language server prepares its own (dockls.lsp.serve).
+    program = argv is None
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
         if not argv or argv[0] == "--stdio":
@@ -938,6 +939,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _rule(rest)
         if command == "context":
             return _context(rest)
+        if program:
+            prepare_process()
         return _check(argv)
     except BrokenPipeError:
         # The reader went away (`dockls --check . | head`): stop quietly, as other Unix tools do.

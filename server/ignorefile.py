@@ -416,7 +416,7 @@ def _compile(pattern: str) -> Callable[[str], object]:
         i += 1
         if ch == "[":
             classes = True  # what a class holds is not literal text: no run is taken from here on
-        if not classes and (ch in _REGEX_ESCAPED or ch not in "*?\\[]"):
+        if not classes and ch not in "*?\\[]":  # a character patternmatcher matches as itself
             literal.append(ch)
         else:
             end_literal()
