@@ -73,6 +73,17 @@ def no_network() -> Iterator[None]:
         yield
 
 
+@pytest.fixture
+def fresh_walks() -> Iterator[None]:
+    """An empty build-context cache before and after the test (``pytestmark`` of modules that write
+    contexts on disk): no walk of an earlier test's directory is reused."""
+    from dockls.buildcontext import CACHE
+
+    CACHE.clear()
+    yield
+    CACHE.clear()
+
+
 def corpus_dockerfiles() -> list[Path]:
     from dockls.files import is_dockerfile
 

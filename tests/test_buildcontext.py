@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from dockls import buildcontext
 from dockls.buildcontext import (
-    CACHE,
     BuildContext,
     ContextCache,
     ContextFile,
@@ -25,12 +23,7 @@ from dockls.checker import Checker
 from dockls.cli import main
 from dockls.engine import Config, analyze_ignore
 
-
-@pytest.fixture(autouse=True)
-def _fresh_cache() -> Iterator[None]:
-    CACHE.clear()
-    yield
-    CACHE.clear()
+pytestmark = pytest.mark.usefixtures("fresh_walks")
 
 
 def write(path: Path, content: bytes | str = b"") -> Path:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from dockls.buildcontext import CACHE, context_for, contexts_using
+from dockls.buildcontext import context_for, contexts_using
 from dockls.contexthover import (
     clean_source,
     context_facts,
@@ -21,25 +20,9 @@ from dockls.hover import hover
 from dockls.ignorefile import IgnoreModel, parse_ignore
 from dockls.model import Model
 from dockls.text import Span
+from tests.trees import tree
 
-
-@pytest.fixture(autouse=True)
-def fresh_walks() -> Iterator[None]:
-    CACHE.clear()
-    yield
-    CACHE.clear()
-
-
-def tree(root: Path, files: dict[str, int | str]) -> Path:
-    """Files by path: an int is a size in bytes, a str the content."""
-    for name, content in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, int):
-            path.write_bytes(b"x" * content)
-        else:
-            path.write_text(content)
-    return root
+pytestmark = pytest.mark.usefixtures("fresh_walks")
 
 
 def model_in(root: Path, text: str, name: str = "Dockerfile") -> Model:

@@ -2,33 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from dockls.buildcontext import CACHE, context_for
+from dockls.buildcontext import context_for
 from dockls.engine import analyze, rule_by_key
 from dockls.rule import Finding, Severity
+from tests.trees import tree
 
 NAME = "copy-ignored-file"
 
 
-@pytest.fixture(autouse=True)
-def fresh_walks() -> Iterator[None]:
-    CACHE.clear()
-    yield
-    CACHE.clear()
-
-
-def tree(root: Path, files: dict[str, int | str]) -> None:
-    for name, content in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, int):
-            path.write_bytes(b"x" * content)
-        else:
-            path.write_text(content)
+pytestmark = pytest.mark.usefixtures("fresh_walks")
 
 
 def run(root: Path, text: str, name: str = "Dockerfile") -> list[Finding]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,28 +10,13 @@ from dockls.buildcontext import CACHE, context_for
 from dockls.buildcontext import DEFAULT_LARGE_THRESHOLD as DEFAULT_THRESHOLD
 from dockls.engine import analyze, rule_by_key
 from dockls.rule import Finding, Severity
+from tests.trees import tree
 
 NAME = "large-build-context"
 MB = 1_000_000
 
 
-@pytest.fixture(autouse=True)
-def fresh_walks() -> Iterator[None]:
-    CACHE.clear()
-    yield
-    CACHE.clear()
-
-
-def tree(root: Path, files: dict[str, int | str]) -> None:
-    """Sizes become sparse files: a large context costs no disk."""
-    for name, content in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, int):
-            with path.open("wb") as handle:
-                handle.truncate(content)
-        else:
-            path.write_text(content)
+pytestmark = pytest.mark.usefixtures("fresh_walks")
 
 
 def run(root: Path, text: str, max_files: int | None = None) -> list[Finding]:
@@ -51,7 +35,7 @@ BIG = {"data/a.bin": 30 * MB, "data/b.bin": 20 * MB, "model.onnx": 12 * MB, "src
 
 
 def test_fires_with_total_count_and_largest_entries(tmp_path: Path) -> None:
-    tree(tmp_path, BIG)
+    tree(tmp_path, BIG, sparse=True)
     text = "FROM python:3.13-slim\nCOPY . /app\n"
     [finding] = run(tmp_path, text)
     assert finding.effective_severity is Severity.INFO
@@ -61,17 +45,17 @@ def test_fires_with_total_count_and_largest_entries(tmp_path: Path) -> None:
 
 
 def test_exclusions_count(tmp_path: Path) -> None:
-    tree(tmp_path, {**BIG, ".dockerignore": "data\n"})
+    tree(tmp_path, {**BIG, ".dockerignore": "data\n"}, sparse=True)
     assert run(tmp_path, "FROM alpine\nCOPY . /app\n") == []
 
 
 def test_threshold_is_exclusive(tmp_path: Path) -> None:
-    tree(tmp_path, {"a": DEFAULT_THRESHOLD - len("FROM alpine\nCOPY . /app\n")})
+    tree(tmp_path, {"a": DEFAULT_THRESHOLD - len("FROM alpine\nCOPY . /app\n")}, sparse=True)
     assert run(tmp_path, "FROM alpine\nCOPY . /app\n") == []
 
 
 def test_reported_once_on_the_first_whole_context_copy(tmp_path: Path) -> None:
-    tree(tmp_path, BIG)
+    tree(tmp_path, BIG, sparse=True)
     text = "FROM alpine AS build\nCOPY src /src\nADD ./ /all\nFROM alpine\nCOPY . /app\n"
     [finding] = run(tmp_path, text)
     assert finding.span.start == text.index("./ /all")
@@ -84,12 +68,12 @@ def test_reported_once_on_the_first_whole_context_copy(tmp_path: Path) -> None:
     "FROM alpine\nONBUILD COPY . /app\n",
 ])
 def test_silent_without_a_whole_context_copy(tmp_path: Path, text: str) -> None:
-    tree(tmp_path, BIG)
+    tree(tmp_path, BIG, sparse=True)
     assert run(tmp_path, text) == []
 
 
 def test_capped_walk(tmp_path: Path) -> None:
-    tree(tmp_path, {f"f{i:02}": 10 * MB for i in range(10)})
+    tree(tmp_path, {f"f{i:02}": 10 * MB for i in range(10)}, sparse=True)
     assert run(tmp_path, "FROM alpine\nCOPY . /app\n", max_files=3) == []  # capped below the threshold
     CACHE.clear()
     [finding] = run(tmp_path, "FROM alpine\nCOPY . /app\n", max_files=7)  # the Dockerfile and six of them
@@ -100,5 +84,5 @@ def test_silent_without_a_context_and_suppressed(tmp_path: Path) -> None:
     rule = rule_by_key(NAME)
     assert rule is not None
     assert analyze("FROM alpine\nCOPY . /app\n", rules=[rule]).findings == []
-    tree(tmp_path, BIG)
+    tree(tmp_path, BIG, sparse=True)
     assert run(tmp_path, "FROM alpine\n# dockls ignore=DKL054\nCOPY . /app\n") == []
