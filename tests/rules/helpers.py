@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 import dockerfile
 
+from dockls.buildcontext import BuildContext
 from dockls.engine import analyze, rule_by_key
 from dockls.fixes import apply_edits, fix_all
+from dockls.ignorefile import IgnoreModel, parse_ignore
 from dockls.model import Model
-from dockls.rule import Finding, Fix
+from dockls.rule import Finding, Fix, Rule
 
 
 def findings(text: str, rule: str) -> list[Finding]:
@@ -17,6 +20,19 @@ def findings(text: str, rule: str) -> list[Finding]:
     found = rule_by_key(rule)
     assert found is not None, f"no rule {rule}"
     return analyze(text, rules=[found]).findings
+
+
+def ignore_findings(rule: Rule, text: str, context: BuildContext | None = None, *dockerfiles: str) -> list[Finding]:
+    """An ignore-file rule's findings on ``text`` (with the build context it filters and the Dockerfiles
+    that use it), the rule called directly, so that an exception fails the test (the engine would log
+    and skip it)."""
+    models = [Model.from_text(d) for d in dockerfiles]
+    return list(rule.check(IgnoreModel(text, parse_ignore(text), context, models)))
+
+
+def flagged_text(text: str, found: Iterable[Finding]) -> list[str]:
+    """The text each finding points at."""
+    return [text[f.span.start:f.span.end] for f in found]
 
 
 def apply_fix(text: str, fix: Fix) -> str:

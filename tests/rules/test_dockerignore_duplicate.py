@@ -6,10 +6,11 @@ import pytest
 
 from dockls.engine import analyze_ignore, rule_by_key
 from dockls.fixes import apply_edits, fix_all
-from dockls.ignorefile import IgnoreModel, parse_ignore
+from dockls.ignorefile import parse_ignore
 from dockls.rule import Finding, Severity
 from dockls.rules.dockerignore_duplicate import RULE
 from tests.conftest import CORPUS
+from tests.rules.helpers import flagged_text, ignore_findings
 
 NAME = "dockerignore-duplicate"
 # Paths to compare BuildKit's decisions on before and after a fix.
@@ -18,12 +19,11 @@ PROBES = ("node_modules", "node_modules/a", "node_modules/foo/x", "dist", "dist/
 
 
 def findings(text: str) -> list[Finding]:
-    """Called directly, so that an exception fails the test (the engine would log and skip it)."""
-    return list(RULE.check(IgnoreModel(text, parse_ignore(text), None, [])))
+    return ignore_findings(RULE, text)
 
 
 def flagged(text: str) -> list[str]:
-    return [text[f.span.start:f.span.end] for f in findings(text)]
+    return flagged_text(text, findings(text))
 
 
 def fixed(text: str) -> str:

@@ -9,11 +9,11 @@ import pytest
 from dockls.buildcontext import BuildContext, context_for, invalidate
 from dockls.engine import analyze_ignore, rule_by_key
 from dockls.fixes import apply_edits
-from dockls.ignorefile import IgnoreModel, parse_ignore
-from dockls.model import Model
+from dockls.ignorefile import parse_ignore
 from dockls.rule import Finding, Severity
 from dockls.rules.dockerignore_incomplete import RULE
 from tests.conftest import CORPUS
+from tests.rules.helpers import ignore_findings
 
 NAME = "dockerignore-incomplete"
 
@@ -30,9 +30,7 @@ def project(root: Path, files: dict[str, int], dockerfile: str = "FROM scratch\n
 
 
 def findings(text: str, context: BuildContext | None, *dockerfiles: str) -> list[Finding]:
-    """Called directly, so that an exception fails the test (the engine would log and skip it)."""
-    models = [Model.from_text(d) for d in dockerfiles]
-    return list(RULE.check(IgnoreModel(text, parse_ignore(text), context, models)))
+    return ignore_findings(RULE, text, context, *dockerfiles)
 
 
 def fixed(text: str, context: BuildContext, *dockerfiles: str) -> str:

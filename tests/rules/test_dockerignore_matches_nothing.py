@@ -8,10 +8,10 @@ import pytest
 
 from dockls.buildcontext import BuildContext, context_for, invalidate
 from dockls.engine import analyze_ignore, rule_by_key
-from dockls.ignorefile import IgnoreModel, parse_ignore
 from dockls.rule import Finding, Severity
 from dockls.rules.dockerignore_matches_nothing import RULE
 from tests.conftest import CORPUS
+from tests.rules.helpers import flagged_text, ignore_findings
 
 NAME = "dockerignore-matches-nothing"
 
@@ -26,12 +26,11 @@ def project(root: Path, *files: str) -> BuildContext:
 
 
 def findings(text: str, context: BuildContext | None) -> list[Finding]:
-    """Called directly, so that an exception fails the test (the engine would log and skip it)."""
-    return list(RULE.check(IgnoreModel(text, parse_ignore(text), context, [])))
+    return ignore_findings(RULE, text, context)
 
 
 def flagged(text: str, context: BuildContext | None) -> list[str]:
-    return [text[f.span.start:f.span.end] for f in findings(text, context)]
+    return flagged_text(text, findings(text, context))
 
 
 def test_the_engine_runs_it_on_ignore_files(tmp_path: Path) -> None:

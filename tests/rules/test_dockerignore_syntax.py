@@ -5,17 +5,16 @@ from __future__ import annotations
 import pytest
 
 from dockls.engine import analyze_ignore, rule_by_key
-from dockls.ignorefile import IgnoreModel, parse_ignore
 from dockls.rule import Finding, Severity
 from dockls.rules.dockerignore_syntax import RULE
 from tests.conftest import CORPUS
+from tests.rules.helpers import flagged_text, ignore_findings
 
 NAME = "dockerignore-syntax"
 
 
 def findings(text: str) -> list[Finding]:
-    """Called directly, so that an exception fails the test (the engine would log and skip it)."""
-    return list(RULE.check(IgnoreModel(text, parse_ignore(text), None, [])))
+    return ignore_findings(RULE, text)
 
 
 def test_the_engine_runs_it_on_ignore_files() -> None:
@@ -24,7 +23,7 @@ def test_the_engine_runs_it_on_ignore_files() -> None:
 
 
 def flagged(text: str) -> list[str]:
-    return [text[f.span.start:f.span.end] for f in findings(text)]
+    return flagged_text(text, findings(text))
 
 
 def test_unclosed_class_points_at_the_class() -> None:
@@ -45,7 +44,7 @@ def test_unclosed_class_points_at_the_class() -> None:
 ])
 def test_each_kind_of_error_has_its_range(text: str, span_text: str, what: str) -> None:
     found = findings(text)
-    assert [text[f.span.start:f.span.end] for f in found] == [span_text]
+    assert flagged_text(text, found) == [span_text]
     assert what in found[0].message
 
 
