@@ -25,7 +25,7 @@ from dockls.cli import main
 from dockls.model import Model
 from dockls.rule import Edit, Finding, Fix, FixAvailability, Rule, Severity
 from dockls.rules import syntax_error
-from dockls.syntax import KNOWN_INSTRUCTIONS
+from tests.fake_rules import KEYWORD_CASE, maintainer_rule
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "examples" / "Dockerfile"
@@ -33,31 +33,7 @@ EXAMPLE = REPO / "examples" / "Dockerfile"
 
 # --------------------------------------------------------------------------- test rules
 
-
-def _check_keyword_case(model: Model) -> Iterator[Finding]:
-    text = model.tree.text
-    for inst in model.tree.instructions:
-        written = text[inst.keyword_span.start : inst.keyword_span.end]
-        if inst.keyword in KNOWN_INSTRUCTIONS and written != inst.keyword:
-            fix = Fix("Upper-case the keyword", (Edit(inst.keyword_span, inst.keyword),))
-            yield KEYWORD_CASE.finding(inst.keyword_span, f"{written} should be written {inst.keyword}", fix)
-
-
-def _check_maintainer(model: Model) -> Iterator[Finding]:
-    for inst in model.tree.instructions:
-        if inst.keyword == "MAINTAINER":
-            fix = Fix("Delete MAINTAINER", (Edit(inst.span, ""),), safe=False)
-            yield MAINTAINER.finding(inst.span, "MAINTAINER is deprecated", fix)
-
-
-KEYWORD_CASE = Rule(
-    "DKT001", "test-keyword-case", "Keywords are upper-case", Severity.WARNING, "style",
-    FixAvailability.SAFE, _check_keyword_case,
-)
-MAINTAINER = Rule(
-    "DKT002", "test-maintainer", "MAINTAINER is deprecated", Severity.INFO, "style",
-    FixAvailability.UNSAFE, _check_maintainer,
-)
+MAINTAINER = maintainer_rule("MAINTAINER is deprecated")
 
 
 def _use_rules(monkeypatch: pytest.MonkeyPatch, *rules: Rule) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
 from pathlib import Path
 
 import jsonschema
@@ -12,35 +11,14 @@ import pytest
 
 from dockls import reporters
 from dockls.engine import analyze
-from dockls.model import Model
 from dockls.reporters import Report
-from dockls.rule import Edit, Finding, Fix, FixAvailability, Rule, Severity
-from dockls.syntax import KNOWN_INSTRUCTIONS
 from dockls.text import LineIndex
+from tests.fake_rules import KEYWORD_CASE, maintainer_rule
 
 SARIF_SCHEMA = Path(__file__).parent / "data" / "sarif-schema-2.1.0.json"
 
 
-def _check_keyword_case(model: Model) -> Iterator[Finding]:
-    text = model.tree.text
-    for inst in model.tree.instructions:
-        written = text[inst.keyword_span.start : inst.keyword_span.end]
-        if inst.keyword in KNOWN_INSTRUCTIONS and written != inst.keyword:
-            fix = Fix("Upper-case the keyword", (Edit(inst.keyword_span, inst.keyword),))
-            yield KEYWORD_CASE.finding(inst.keyword_span, f"{written} should be written {inst.keyword}", fix)
-
-
-def _check_maintainer(model: Model) -> Iterator[Finding]:
-    for inst in model.tree.instructions:
-        if inst.keyword == "MAINTAINER":
-            yield MAINTAINER.finding(inst.span, "MAINTAINER is deprecated,\nuse: LABEL 100%",
-                                     Fix("Delete MAINTAINER", (Edit(inst.span, ""),), safe=False))
-
-
-KEYWORD_CASE = Rule("DKT001", "test-keyword-case", "Keywords are upper-case", Severity.WARNING, "style",
-                    FixAvailability.SAFE, _check_keyword_case, doc="## What it does\nChecks keyword case.")
-MAINTAINER = Rule("DKT002", "test-maintainer", "MAINTAINER is deprecated", Severity.INFO, "style",
-                  FixAvailability.UNSAFE, _check_maintainer)
+MAINTAINER = maintainer_rule("MAINTAINER is deprecated,\nuse: LABEL 100%")
 RULES = (KEYWORD_CASE, MAINTAINER)
 
 FIXTURE = "FROM alpine\nrun echo hi\nMAINTAINER me\n"
