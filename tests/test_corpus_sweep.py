@@ -13,13 +13,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-import dockerfile
-
 from dockls.cli import fix_kind
 from dockls.engine import all_rules, analyze
 from dockls.fixes import fix_all
 from dockls.rule import Rule
 from dockls.text import LineIndex
+from tests.buildkit import buildkit_error
 from tests.rules.helpers import shell_errors
 
 FINDING_FIELDS = {"path", "range", "id", "name", "severity", "message", "fix", "url", "related"}
@@ -37,17 +36,9 @@ def _assert_no_crash(result: subprocess.CompletedProcess[str]) -> None:
     assert result.returncode in (0, 1), result.stderr[-3000:]
 
 
-def _buildkit_error(text: str) -> str | None:
-    try:
-        dockerfile.parse_string(text)
-    except dockerfile.GoParseError as error:
-        return str(error)
-    return None
-
-
 def _breakage(before: str, after: str) -> str | None:
     """Why ``after`` is worse than ``before`` (which BuildKit accepts), or None."""
-    error = _buildkit_error(after)
+    error = buildkit_error(after)
     if error is not None:
         return f"BuildKit rejects the fixed file: {error}"
     if shell_errors(after) > shell_errors(before):
@@ -97,7 +88,7 @@ def test_check_over_the_corpus_gives_valid_json(corpus: list[Path]) -> None:
         assert 0 <= start["offset"] <= end["offset"], finding
         assert finding["fix"] in ("safe", "unsafe", "none")
     flagged = {f["path"] for f in findings if f["name"] == "syntax-error" and f["severity"] == "error"}
-    rejected = {str(path) for path in corpus if _buildkit_error(path.read_text(encoding="utf-8"))}
+    rejected = {str(path) for path in corpus if buildkit_error(path.read_text(encoding="utf-8"))}
     assert rejected <= flagged, f"BuildKit rejects these, dockls reports no syntax error: {rejected - flagged}"
 
 
@@ -115,7 +106,7 @@ def test_fix_over_the_corpus_keeps_files_valid_and_is_idempotent(corpus: list[Pa
     for source, copy in copies.items():
         before = source.read_text(encoding="utf-8")
         after = fixed_once[copy].decode("utf-8")
-        if after != before and _buildkit_error(before) is None:
+        if after != before and buildkit_error(before) is None:
             reason = _breakage(before, after)
             if reason is not None:
                 problems.append(f"{source.name}: {reason} — caused by {_culprits(before)}")
